@@ -35,6 +35,8 @@ CLEANER_VERSION = "1"
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_VOWELS = f"aeiouü{_TONED}"
+_SYLLABLE = rf"(?:[zcs]h|[bpmfdtnlgkhjqxrzcsyw])?[{_VOWELS}]{{1,3}}(?:ng|n|r)?"
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,9 @@ _INLINE: list[tuple[str, re.Pattern[str], str | Callable[[re.Match[str]], str]]]
     ("shortcode", re.compile(r"\{\{[<%].*?[%>]\}\}"), ""),
     ("image", re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),
     ("image", re.compile(r"<img\b[^>]*>", re.I), ""),
-    # pinyin ruby: a parenthesised syllable with a tone mark right after a Han character
-    (
-        "ruby",
-        re.compile(rf"(?<=[{_HAN}])\((?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}\)"),
-        "",
-    ),
+    # pinyin ruby: one toned syllable in parentheses right after a character (usually Han;
+    # in mangled pages the character before it can be mojibake)
+    ("ruby", re.compile(rf"(?<=\S)\((?=[a-zü{_TONED}]*[{_TONED}]){_SYLLABLE}\)"), ""),
     # `。”</p>` mangled in transit into `?!?/p>`; restore the closing punctuation
     ("html-residue", re.compile(r"\?!\?/p>"), "。”"),
     ("html-residue", re.compile(r"\??</?(?:p|br|div|span|strong|em|b|i)\s*/?>|\?/p>", re.I), ""),

@@ -1,0 +1,383 @@
+"""The ``bisum`` command line: parse options, call the library, print.
+
+Each command turns bisum's own errors into one line on stderr and an exit code:
+0 every document done, 1 some documents failed (each listed), 2 a usage or configuration
+error, 75 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import SecretStr
+from rich.console import Console
+
+from pipeline import __version__
+from pipeline.errors import BisumError, BudgetExceeded, ConfigError
+from pipeline.settings import Settings, load_settings
+
+EPILOG_EXIT = "Exit codes: 0 all done, 1 some documents failed, 2 usage error, 75 locked."
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _fail(exc: BisumError) -> None:
+    _console(stderr=True).print(f"[bold red]error:[/] {exc}", markup=True)
+    sys.exit(exc.exit_code)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BisumError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            _console(stderr=True).print("interrupted: finished documents are written")
+            sys.exit(130)
+
+
+def _settings_options(func):
+    options = [
+        click.option("--model", "-m", help="Model name (env BISUM_MODEL). Default gpt-4.1-mini."),
+        click.option("--base-url", help="OpenAI-compatible endpoint (env OPENAI_BASE_URL)."),
+        click.option(
+            "--script",
+            type=click.Choice(["zh-Hans", "zh-Hant"]),
+            help="Script of the Chinese summary. Default zh-Hans.",
+        ),
+        click.option("--concurrency", "-c", type=int, help="Requests in flight. Default 8."),
+        click.option("--rpm", type=int, help="Requests per minute allowed by the provider."),
+        click.option("--tpm", type=int, help="Tokens per minute allowed by the provider."),
+        click.option("--chunk-tokens", type=int, help="Token budget of a chunk. Default 2000."),
+        click.option(
+            "--outputs",
+            "-o",
+            type=click.Path(path_type=Path),
+            help="Output folder. Default outputs/.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _settings(**flags: Any) -> Settings:
+    keys = (
+        "model",
+        "base_url",
+        "script",
+        "concurrency",
+        "rpm",
+        "tpm",
+        "chunk_tokens",
+        "outputs",
+        "max_cost",
+    )
+    return load_settings({k: flags.get(k) for k in keys})
+
+
+@click.group(cls=_Group, epilog=EPILOG_EXIT)
+@click.version_option(__version__, prog_name="bisum")
+def main() -> None:
+    """Bilingual (Chinese + English) summaries of Chinese-language news.
+
+    \b
+    Quick start, offline, from the recorded responses in cassettes/:
+      bisum summarise corpus/ --replay cassettes/corpus.yaml
+    With a key:
+      OPENAI_API_KEY=sk-... bisum summarise corpus/
+
+    Settings come from flags, then the environment (OPENAI_API_KEY, OPENAI_BASE_URL,
+    BISUM_<SETTING>), then bisum.toml or [tool.bisum] in pyproject.toml, then defaults.
+    """
+
+
+def _run(
+    paths,
+    settings,
+    *,
+    command,
+    offline,
+    replay,
+    record,
+    only_changed=False,
+    prune=False,
+    progress=True,
+    plan_first=False,
+):
+    from pipeline.cassette import recording, replaying
+    from pipeline.checks import make_checker
+    from pipeline.files import sweep_temp
+    from pipeline.prompts import load_prompts
+    from pipeline.report import RunProgress, print_report
+    from pipeline.runlock import run_lock
+    from pipeline.runlog import append_run
+    from pipeline.runner import Runner, open_cache
+
+    if replay and record:
+        raise ConfigError("--replay and --record cannot be used together")
+    if not (offline or replay or settings.api_key or settings.base_url):
+        raise ConfigError(
+            "OPENAI_API_KEY is not set. Set it, point --base-url/OPENAI_BASE_URL at a local "
+            "server, run from the cache with --offline, or replay a cassette with --replay"
+        )
+    out, err = _console(), _console(stderr=True)
+    with run_lock(settings.state_dir, command), ExitStack() as stack:
+        sweep_temp(settings.outputs)
+        prompts = load_prompts(settings.prompts, release=True)
+        cache = open_cache(settings)
+        stack.callback(cache.close)
+        if plan_first and settings.max_cost is not None:
+            _guard_budget(paths, settings, prompts, cache, only_changed)
+        if replay:
+            # requests go to the configured (or default) host as in a live run, so that
+            # their cache keys match a later --offline run; the cassette answers them all
+            # and refuses any it lacks, so nothing leaves the machine and no key is needed
+            stack.enter_context(replaying(replay))
+            if settings.api_key is None:
+                settings = settings.model_copy(update={"api_key": SecretStr("replay")})
+        if record:
+            secret = settings.api_key.get_secret_value() if settings.api_key else ""
+            stack.enter_context(recording(record, [secret]))
+        runner = Runner(settings, prompts, cache, offline=offline, checker=make_checker(settings))
+        from pipeline.load import discover
+
+        total = len(discover(paths))
+        with RunProgress(err, total, runner.llm.stats, progress and err.is_terminal) as bar:
+            runner.on_progress = bar.update
+            report = asyncio.run(
+                runner.run(paths, command=command, only_changed=only_changed, prune=prune)
+            )
+        append_run(settings.state_dir, report)
+    print_report(out, report)
+    sys.exit(1 if report.failed else 0)
+
+
+def _guard_budget(paths, settings, prompts, cache, only_changed) -> None:
+    from pipeline.encodings import get_encoding
+    from pipeline.llm import LLM
+    from pipeline.plan import Planner
+
+    enc = get_encoding(settings.encoding_name)
+    planner = Planner(
+        settings, prompts, LLM(settings, cache), lambda t: len(enc.encode_ordinary(t))
+    )
+    plan = planner.plan(paths, only_changed=only_changed)
+    if plan.cost() > settings.max_cost:
+        raise BudgetExceeded(
+            f"the plan costs about ${plan.cost():.4f} ({plan.requests} requests, "
+            f"{plan.prompt_tokens:,} prompt + ~{plan.output_tokens:,} output tokens on "
+            f"{settings.model}), above --max-cost ${settings.max_cost:.4f}; nothing was sent"
+        )
+
+
+def _print_plan(paths, settings, *, only_changed: bool, as_json: bool) -> None:
+    from rich.table import Table
+
+    from pipeline.encodings import get_encoding
+    from pipeline.llm import LLM
+    from pipeline.plan import Planner
+    from pipeline.prompts import load_prompts
+    from pipeline.runner import open_cache
+
+    prompts = load_prompts(settings.prompts)
+    cache = open_cache(settings)
+    enc = get_encoding(settings.encoding_name)
+    plan = Planner(
+        settings, prompts, LLM(settings, cache), lambda t: len(enc.encode_ordinary(t))
+    ).plan(paths, only_changed=only_changed)
+    cache.close()
+    if as_json:
+        click.echo(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"plan for {settings.model} (no request sent)")
+    for column in (
+        "document",
+        "why",
+        "chunks",
+        "requests",
+        "prompt tokens",
+        "output (est.)",
+        "cost",
+    ):
+        table.add_column(column, justify="right" if column not in ("document", "why") else "left")
+    from pipeline.pricing import cost
+
+    for d in plan.documents:
+        table.add_row(
+            d.doc_id,
+            d.describe(),
+            str(d.chunks or ""),
+            str(d.requests),
+            f"{d.prompt_tokens:,}",
+            f"{d.output_tokens:,}",
+            f"${cost(settings.model, d.prompt_tokens, d.output_tokens):.4f}",
+        )
+    out = _console()
+    out.print(table)
+    out.print(
+        f"total: {plan.requests} requests, {plan.prompt_tokens:,} prompt tokens, "
+        f"~{plan.output_tokens:,} output tokens; about ${plan.cost():.4f} "
+        f"(${plan.cost(batch=True):.4f} at batch prices)"
+    )
+
+
+_run_options = [
+    click.option("--offline", is_flag=True, help="Answer from the cache only; send nothing."),
+    click.option(
+        "--replay",
+        type=click.Path(path_type=Path),
+        help="Answer every request from this recorded cassette; send nothing.",
+    ),
+    click.option(
+        "--record",
+        type=click.Path(path_type=Path),
+        help="Record this run's HTTP exchanges to a cassette (keys are scrubbed).",
+    ),
+    click.option(
+        "--max-cost", type=float, help="Stop before any call if the plan costs more (USD)."
+    ),
+    click.option("--no-progress", is_flag=True, help="No progress bar."),
+]
+
+
+def _with(options):
+    def apply(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return apply
+
+
+@main.command(epilog=EPILOG_EXIT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_settings_options
+@_with(_run_options)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show chunks, requests, tokens and estimated cost per document; send nothing.",
+)
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: print JSON.")
+def summarise(paths, offline, replay, record, max_cost, no_progress, dry_run, as_json, **flags):
+    """Summarise every .txt, .md and .html document under PATHS into outputs/.
+
+    Writes outputs/<doc_id>.json (validated), outputs/<doc_id>.md (readable) and
+    outputs/index.json. Every answer is cached in .bisum/, so a rerun costs nothing.
+
+    \b
+    Examples:
+      bisum summarise corpus/ --replay cassettes/corpus.yaml   # offline demo
+      bisum summarise corpus/ --dry-run                        # what it would cost
+      OPENAI_API_KEY=sk-... bisum summarise news/ -m gpt-4.1-mini -c 16
+      bisum summarise corpus/ --base-url http://localhost:11434/v1 -m qwen2.5
+    """
+    settings = _settings(**flags, max_cost=max_cost)
+    if dry_run:
+        _print_plan(list(paths), settings, only_changed=False, as_json=as_json)
+        return
+    _run(
+        list(paths),
+        settings,
+        command="summarise",
+        offline=offline,
+        replay=replay,
+        record=record,
+        progress=not no_progress,
+        plan_first=True,
+    )
+
+
+@main.command(epilog=EPILOG_EXIT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_settings_options
+@_with(_run_options)
+@click.option(
+    "--plan",
+    "plan_only",
+    is_flag=True,
+    help="Show what would be recomputed and why, with a cost quote; send nothing.",
+)
+@click.option("--json", "as_json", is_flag=True, help="With --plan: print JSON.")
+@click.option("--prune", is_flag=True, help="Remove outputs whose source file is gone.")
+def refresh(
+    paths, offline, replay, record, max_cost, no_progress, plan_only, as_json, prune, **flags
+):
+    """Recompute only the documents whose fingerprint changed; keep the rest untouched.
+
+    A document is recomputed when its source bytes, the cleaner, the chunker settings, a
+    prompt version, the model, the output schema or the script changed, or when it failed
+    last time. Unchanged map calls are cache hits, so an edited paragraph costs its own
+    chunk plus the reduce.
+
+    \b
+    Examples:
+      bisum refresh corpus/ --plan                 # why each document would be redone
+      bisum refresh corpus/ --max-cost 0.50        # stop first if the plan costs more
+      bisum refresh corpus/ --prune                # also drop outputs of deleted sources
+    """
+    settings = _settings(**flags, max_cost=max_cost)
+    if plan_only:
+        _print_plan(list(paths), settings, only_changed=True, as_json=as_json)
+        return
+    _run(
+        list(paths),
+        settings,
+        command="refresh",
+        offline=offline,
+        replay=replay,
+        record=record,
+        only_changed=True,
+        prune=prune,
+        progress=not no_progress,
+        plan_first=True,
+    )
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a readable report.")
+@click.option("--chunk-tokens", type=int, help="Token budget of a chunk. Default 2000.")
+@click.option("--model", "-m", help="Model whose tokenizer counts the tokens.")
+def inspect(paths, as_json, chunk_tokens, model):
+    """Show what the pipeline makes of each document, without calling any model:
+    detected encoding, metadata, cleaned text, every removed span with its rule, and the
+    chunks with their token counts.
+
+    \b
+    Examples:
+      bisum inspect corpus/003_9dfb21377327b351.txt
+      bisum inspect corpus/ --json | jq '.[].removed | length'
+    """
+    from pipeline.inspection import inspect_paths, print_inspection
+
+    settings = load_settings({"chunk_tokens": chunk_tokens, "model": model})
+    reports = inspect_paths(list(paths), settings)
+    if as_json:
+        click.echo(json.dumps(reports, indent=2, ensure_ascii=False))
+    else:
+        print_inspection(_console(), reports)
+    sys.exit(1 if any(r.get("error") for r in reports) else 0)
+
+
+@main.command()
+def schema():
+    """Print the JSON Schema of an output file (outputs/<doc_id>.json).
+
+    \b
+    Example:
+      bisum schema > output.schema.json
+    """
+    from pipeline.schemas import output_json_schema
+
+    click.echo(json.dumps(output_json_schema(), indent=2, ensure_ascii=False))
