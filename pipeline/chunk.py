@@ -118,15 +118,22 @@ def chunk(text: str, budget: int, enc: tiktoken.Encoding) -> list[Chunk]:
     if budget < 16:
         raise ValueError("chunk budget must be at least 16 tokens")
     units = _units(text, budget, enc)
-    leaves: list[str] = []
+    leaves: list[tuple[str, int]] = []
     stack = [units] if units else []
     while stack:  # depth-first, left to right, so leaves come out in document order
         run = stack.pop()
-        joined = _join(run)
-        if len(run) == 1 or _count(joined, enc) <= budget:
-            leaves.append(joined)
+        if len(run) == 1:
+            leaves.append((run[0].text, run[0].tokens))
             continue
+        # a run's size is estimated from its units (a token per paragraph joint) and
+        # measured exactly only when the estimate says it fits
+        if sum(u.tokens for u in run) + len(run) - 1 <= budget:
+            joined = _join(run)
+            tokens = _count(joined, enc)
+            if tokens <= budget:
+                leaves.append((joined, tokens))
+                continue
         cut = min(range(1, len(run)), key=lambda i: (_rank(run[i]), i))
         stack.append(run[cut:])
         stack.append(run[:cut])
-    return [Chunk(i, t, _count(t, enc)) for i, t in enumerate(leaves)]
+    return [Chunk(i, text, tokens) for i, (text, tokens) in enumerate(leaves)]

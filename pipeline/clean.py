@@ -54,7 +54,7 @@ class Cleaned:
 
     @property
     def paragraphs(self) -> list[str]:
-        return [p for p in self.text.split("\n\n") if p]
+        return [p for p in self.text.strip().split("\n\n") if p]
 
 
 # ---- inline rules: (rule, pattern, replacement) applied to every line, in order ----

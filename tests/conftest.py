@@ -1,0 +1,74 @@
+"""Shared fixtures. Tests run offline: the network is blocked except loopback, where the
+stub server (a test double, see tests/stub) listens; cassettes replay recorded HTTP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from pipeline.cassette import config as cassette_config
+from pipeline.cli import main
+from tests.stub import StubConfig, StubServer
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+DOC_IDS = sorted(p.stem for p in CORPUS.glob("*.txt"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's key, endpoint or bisum settings."""
+    for key in list(os.environ):
+        if key.startswith(("OPENAI_", "BISUM_")):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder with the repository's prompts and sample corpus, as the cwd."""
+    shutil.copytree(ROOT / "prompts", tmp_path / "prompts")
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def make_stub() -> Iterator[Callable[..., StubServer]]:
+    servers: list[StubServer] = []
+
+    def start(**config) -> StubServer:
+        server = StubServer(StubConfig(**config)).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def stub(make_stub) -> StubServer:
+    return make_stub()
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    """Run the bisum command line in-process."""
+    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict:
+    # the product's own cassette settings: body matching, credentials scrubbed
+    settings = cassette_config("none", [os.environ.get("OPENAI_API_KEY", "")])
+    settings.pop("record_mode")  # pytest-recording sets it from --record-mode
+    return settings
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir() -> str:
+    return str(ROOT / "cassettes" / "tests")
