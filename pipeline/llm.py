@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -122,11 +123,12 @@ class LLM:
         limiter: RateLimiter | None = None,
         client: openai.AsyncOpenAI | None = None,
         sleep: Callable[[float], Any] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.cache = cache
         self.offline = offline
-        self.limiter = limiter or RateLimiter(settings.rpm, settings.tpm, sleep=sleep)
+        self.limiter = limiter or RateLimiter(settings.rpm, settings.tpm, clock=clock, sleep=sleep)
         self.slots = PrioritySlots(settings.concurrency)
         self.stats = CallStats()
         self.host = host_of(settings.base_url)
@@ -154,6 +156,12 @@ class LLM:
                 timeout=httpx2.Timeout(self.settings.timeout, connect=10.0),
             )
         return self._client
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections; call once the event loop's work is done."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
 
     def key(self, request: dict[str, Any]) -> str:
         return request_key(self.host, request)
@@ -304,11 +312,12 @@ class LLM:
         problems: list[str] = []
         for round_ in range(2):
             while True:
+                mode = self.mode
                 request = self.build_request(
                     conversation,
                     schema,
                     max_tokens,
-                    self.mode,
+                    mode,
                     output_format,
                     sum(count_tokens(m["content"]) + 4 for m in conversation),
                 )
@@ -316,7 +325,7 @@ class LLM:
                     answer = await self.complete(request, priority)
                     break
                 except ModeRejected as exc:
-                    if not self._downgrade(exc):
+                    if not self._downgrade(mode, exc):
                         raise
             answers.append(answer)
             value, problems = parse_answer(answer, schema, max_tokens)
@@ -336,11 +345,14 @@ class LLM:
             problems,
         )
 
-    def _downgrade(self, exc: ModeRejected) -> bool:
-        index = MODES.index(self.mode)
+    def _downgrade(self, rejected: str, exc: ModeRejected) -> bool:
+        """Move past a rejected mode; False when no mode is left to try."""
+        if self.mode != rejected:
+            return True  # a concurrent request already moved on: retry in the new mode
+        index = MODES.index(rejected)
         if index + 1 >= len(MODES):
             return False
-        rejected, self.mode = self.mode, MODES[index + 1]
+        self.mode = MODES[index + 1]
         self.stats.mode_fallbacks.append(f"{rejected} -> {self.mode}: {exc}")
         self.cache.set_mode(self.host, self.settings.model, self.mode)
         return True

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+MIN_LEARNED_RPM = 10.0
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -168,14 +169,15 @@ class RateLimiter:
         for bucket in (self.requests, self.tokens):
             bucket.refill(now)
             bucket.level = min(bucket.level, 0.0)
-        if self.requests.capacity is None or (
-            not self.requests.configured and not self._headers_seen
-        ):
-            got_through = max(1.0, len(self._sent) * 0.8)
+        if not self.requests.configured and not self._headers_seen:
+            # no limit known: settle just under the rate that got through, never below
+            # MIN_LEARNED_RPM (one 429 after a quiet minute says little about the limit)
+            got_through = len(self._sent) * 0.8
             current = self.requests.capacity or got_through
-            self.requests.set_capacity(max(1.0, min(current, got_through) * 0.7), now)
+            learned = max(MIN_LEARNED_RPM, min(current, got_through) * 0.7)
+            self.requests.set_capacity(learned, now)
             self.requests.level = 0.0
-            self.stats.learned_rpm = self.requests.capacity
+            self.stats.learned_rpm = learned
         self._last_raise = now
 
     def _probe_up(self, now: float) -> None:

@@ -186,7 +186,10 @@ class Runner:
                 self.on_progress(outcome)
             return outcome
 
-        outcomes = list(await asyncio.gather(*(guarded(i, p) for i, p in enumerate(files))))
+        try:
+            outcomes = list(await asyncio.gather(*(guarded(i, p) for i, p in enumerate(files))))
+        finally:
+            await self.llm.aclose()
         outcomes += self._deleted(files, existing, prune)
         self._update_index(existing, outcomes)
         stats = self.llm.stats

@@ -66,6 +66,8 @@ class StubConfig:
     fault_rate_500: float = 0.0
     fault_rate_429: float = 0.0
     seed: int = 0
+    require_key: str | None = None  # answer 401 unless this bearer key is sent
+    quota_exhausted: bool = False  # answer 429 insufficient_quota, as a billing error does
     references: Path = REFERENCE_DIR
 
 
@@ -278,7 +280,9 @@ class StubServer:
         handler = type("Handler", (_Handler,), {"stub": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -313,7 +317,13 @@ class StubServer:
                 headers[f"x-ratelimit-reset-{kind}"] = f"{bucket.reset_seconds():.3f}s"
         return headers
 
-    def handle_chat(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def handle_chat(
+        self, body: dict[str, Any], authorization: str = ""
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if self.config.require_key and authorization != f"Bearer {self.config.require_key}":
+            return 401, _error("Incorrect API key provided (stub)", "invalid_api_key"), {}
+        if self.config.quota_exhausted:
+            return 429, _error("You exceeded your current quota (stub)", "insufficient_quota"), {}
         with self._lock:
             self.stats.requests += 1
             n = self.stats.requests
@@ -418,6 +428,6 @@ class _Handler(BaseHTTPRequestHandler):
             except json.JSONDecodeError:
                 self._send(400, _error("body is not JSON", "invalid_request_error"), {})
                 return
-            self._send(*self.stub.handle_chat(body))
+            self._send(*self.stub.handle_chat(body, self.headers.get("authorization", "")))
         else:
             self._send(404, _error(f"no route {self.path} on the stub", "not_found"), {})
