@@ -7,19 +7,16 @@ error, 75 another run holds the lock.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import SecretStr
 from rich.console import Console
 
 from pipeline import __version__
-from pipeline.errors import BisumError, BudgetExceeded, ConfigError
+from pipeline.errors import BisumError
 from pipeline.settings import Settings, load_settings
 
 EPILOG_EXIT = "Exit codes: 0 all done, 1 some documents failed, 2 usage error, 75 locked."
@@ -101,133 +98,34 @@ def main() -> None:
     """
 
 
-def _run(
-    paths,
-    settings,
-    *,
-    command,
-    offline,
-    replay,
-    record,
-    only_changed=False,
-    prune=False,
-    progress=True,
-    plan_first=False,
-):
-    from pipeline.cassette import recording, replaying
-    from pipeline.checks import make_checker
-    from pipeline.files import sweep_temp
-    from pipeline.prompts import load_prompts
+def _run(paths, settings: Settings, options, progress: bool) -> None:
+    from pipeline import jobs
     from pipeline.report import RunProgress, print_report
-    from pipeline.runlock import run_lock
-    from pipeline.runlog import append_run
-    from pipeline.runner import Runner, open_cache
 
-    if replay and record:
-        raise ConfigError("--replay and --record cannot be used together")
-    if not (offline or replay or settings.api_key or settings.base_url):
-        raise ConfigError(
-            "OPENAI_API_KEY is not set. Set it, point --base-url/OPENAI_BASE_URL at a local "
-            "server, run from the cache with --offline, or replay a cassette with --replay"
-        )
-    out, err = _console(), _console(stderr=True)
-    with run_lock(settings.state_dir, command), ExitStack() as stack:
-        sweep_temp(settings.outputs)
-        prompts = load_prompts(settings.prompts, release=True)
-        cache = open_cache(settings)
-        stack.callback(cache.close)
-        if plan_first and settings.max_cost is not None:
-            _guard_budget(paths, settings, prompts, cache, only_changed)
-        if replay:
-            # requests go to the configured (or default) host as in a live run, so that
-            # their cache keys match a later --offline run; the cassette answers them all
-            # and refuses any it lacks, so nothing leaves the machine and no key is needed
-            stack.enter_context(replaying(replay))
-            if settings.api_key is None:
-                settings = settings.model_copy(update={"api_key": SecretStr("replay")})
-        if record:
-            secret = settings.api_key.get_secret_value() if settings.api_key else ""
-            stack.enter_context(recording(record, [secret]))
-        runner = Runner(settings, prompts, cache, offline=offline, checker=make_checker(settings))
-        from pipeline.load import discover
+    err = _console(stderr=True)
 
-        total = len(discover(paths))
-        with RunProgress(err, total, runner.llm.stats, progress and err.is_terminal) as bar:
-            runner.on_progress = bar.update
-            report = asyncio.run(
-                runner.run(paths, command=command, only_changed=only_changed, prune=prune)
-            )
-        append_run(settings.state_dir, report)
-    print_report(out, report)
+    def bar(total, stats):
+        return RunProgress(err, total, stats, progress and err.is_terminal)
+
+    report = jobs.run(list(paths), settings, options, bar)
+    print_report(_console(), report)
     sys.exit(1 if report.failed else 0)
 
 
-def _guard_budget(paths, settings, prompts, cache, only_changed) -> None:
-    from pipeline.encodings import get_encoding
-    from pipeline.llm import LLM
-    from pipeline.plan import Planner
+def _print_plan(paths, settings: Settings, *, only_changed: bool, as_json: bool) -> None:
+    from pipeline import jobs
+    from pipeline.report import plan_table
 
-    enc = get_encoding(settings.encoding_name)
-    planner = Planner(
-        settings, prompts, LLM(settings, cache), lambda t: len(enc.encode_ordinary(t))
-    )
-    plan = planner.plan(paths, only_changed=only_changed)
-    if plan.cost() > settings.max_cost:
-        raise BudgetExceeded(
-            f"the plan costs about ${plan.cost():.4f} ({plan.requests} requests, "
-            f"{plan.prompt_tokens:,} prompt + ~{plan.output_tokens:,} output tokens on "
-            f"{settings.model}), above --max-cost ${settings.max_cost:.4f}; nothing was sent"
-        )
-
-
-def _print_plan(paths, settings, *, only_changed: bool, as_json: bool) -> None:
-    from rich.table import Table
-
-    from pipeline.encodings import get_encoding
-    from pipeline.llm import LLM
-    from pipeline.plan import Planner
-    from pipeline.prompts import load_prompts
-    from pipeline.runner import open_cache
-
-    prompts = load_prompts(settings.prompts)
-    cache = open_cache(settings)
-    enc = get_encoding(settings.encoding_name)
-    plan = Planner(
-        settings, prompts, LLM(settings, cache), lambda t: len(enc.encode_ordinary(t))
-    ).plan(paths, only_changed=only_changed)
-    cache.close()
+    result = jobs.plan(list(paths), settings, only_changed=only_changed)
     if as_json:
-        click.echo(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"plan for {settings.model} (no request sent)")
-    for column in (
-        "document",
-        "why",
-        "chunks",
-        "requests",
-        "prompt tokens",
-        "output (est.)",
-        "cost",
-    ):
-        table.add_column(column, justify="right" if column not in ("document", "why") else "left")
-    from pipeline.pricing import cost
-
-    for d in plan.documents:
-        table.add_row(
-            d.doc_id,
-            d.describe(),
-            str(d.chunks or ""),
-            str(d.requests),
-            f"{d.prompt_tokens:,}",
-            f"{d.output_tokens:,}",
-            f"${cost(settings.model, d.prompt_tokens, d.output_tokens):.4f}",
-        )
     out = _console()
-    out.print(table)
+    out.print(plan_table(result))
     out.print(
-        f"total: {plan.requests} requests, {plan.prompt_tokens:,} prompt tokens, "
-        f"~{plan.output_tokens:,} output tokens; about ${plan.cost():.4f} "
-        f"(${plan.cost(batch=True):.4f} at batch prices)"
+        f"total: {result.requests} requests, {result.prompt_tokens:,} prompt tokens, "
+        f"~{result.output_tokens:,} output tokens; about ${result.cost():.4f} "
+        f"(${result.cost(batch=True):.4f} at batch prices)"
     )
 
 
@@ -245,6 +143,11 @@ _run_options = [
     ),
     click.option(
         "--max-cost", type=float, help="Stop before any call if the plan costs more (USD)."
+    ),
+    click.option(
+        "--no-cache",
+        is_flag=True,
+        help="Send every request even if its answer is cached (answers are still stored).",
     ),
     click.option("--no-progress", is_flag=True, help="No progress bar."),
 ]
@@ -269,7 +172,9 @@ def _with(options):
     help="Show chunks, requests, tokens and estimated cost per document; send nothing.",
 )
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: print JSON.")
-def summarise(paths, offline, replay, record, max_cost, no_progress, dry_run, as_json, **flags):
+def summarise(
+    paths, offline, replay, record, max_cost, no_cache, no_progress, dry_run, as_json, **flags
+):
     """Summarise every .txt, .md and .html document under PATHS into outputs/.
 
     Writes outputs/<doc_id>.json (validated), outputs/<doc_id>.md (readable) and
@@ -282,20 +187,16 @@ def summarise(paths, offline, replay, record, max_cost, no_progress, dry_run, as
       OPENAI_API_KEY=sk-... bisum summarise news/ -m gpt-4.1-mini -c 16
       bisum summarise corpus/ --base-url http://localhost:11434/v1 -m qwen2.5
     """
+    from pipeline.jobs import RunOptions
+
     settings = _settings(**flags, max_cost=max_cost)
     if dry_run:
-        _print_plan(list(paths), settings, only_changed=False, as_json=as_json)
+        _print_plan(paths, settings, only_changed=False, as_json=as_json)
         return
-    _run(
-        list(paths),
-        settings,
-        command="summarise",
-        offline=offline,
-        replay=replay,
-        record=record,
-        progress=not no_progress,
-        plan_first=True,
+    options = RunOptions(
+        "summarise", offline=offline, replay=replay, record=record, read_cache=not no_cache
     )
+    _run(paths, settings, options, progress=not no_progress)
 
 
 @main.command(epilog=EPILOG_EXIT)
@@ -311,7 +212,17 @@ def summarise(paths, offline, replay, record, max_cost, no_progress, dry_run, as
 @click.option("--json", "as_json", is_flag=True, help="With --plan: print JSON.")
 @click.option("--prune", is_flag=True, help="Remove outputs whose source file is gone.")
 def refresh(
-    paths, offline, replay, record, max_cost, no_progress, plan_only, as_json, prune, **flags
+    paths,
+    offline,
+    replay,
+    record,
+    max_cost,
+    no_cache,
+    no_progress,
+    plan_only,
+    as_json,
+    prune,
+    **flags,
 ):
     """Recompute only the documents whose fingerprint changed; keep the rest untouched.
 
@@ -326,22 +237,22 @@ def refresh(
       bisum refresh corpus/ --max-cost 0.50        # stop first if the plan costs more
       bisum refresh corpus/ --prune                # also drop outputs of deleted sources
     """
+    from pipeline.jobs import RunOptions
+
     settings = _settings(**flags, max_cost=max_cost)
     if plan_only:
-        _print_plan(list(paths), settings, only_changed=True, as_json=as_json)
+        _print_plan(paths, settings, only_changed=True, as_json=as_json)
         return
-    _run(
-        list(paths),
-        settings,
-        command="refresh",
+    options = RunOptions(
+        "refresh",
+        only_changed=True,
+        prune=prune,
         offline=offline,
         replay=replay,
         record=record,
-        only_changed=True,
-        prune=prune,
-        progress=not no_progress,
-        plan_first=True,
+        read_cache=not no_cache,
     )
+    _run(paths, settings, options, progress=not no_progress)
 
 
 @main.command()

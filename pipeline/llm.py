@@ -120,6 +120,7 @@ class LLM:
         cache: Cache,
         *,
         offline: bool = False,
+        read_cache: bool = True,
         limiter: RateLimiter | None = None,
         client: openai.AsyncOpenAI | None = None,
         sleep: Callable[[float], Any] = asyncio.sleep,
@@ -128,6 +129,7 @@ class LLM:
         self.settings = settings
         self.cache = cache
         self.offline = offline
+        self.read_cache = read_cache
         self.limiter = limiter or RateLimiter(settings.rpm, settings.tpm, clock=clock, sleep=sleep)
         self.slots = PrioritySlots(settings.concurrency)
         self.stats = CallStats()
@@ -173,7 +175,7 @@ class LLM:
 
     async def complete(self, request: dict[str, Any], priority: tuple = ()) -> Answer:
         key = self.key(request)
-        hit = self.cache.get(key)
+        hit = self.cache.get(key) if self.read_cache else None
         if hit is not None:
             self.stats.cache_hits += 1
             return _answer(hit.response, cached=True)

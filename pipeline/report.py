@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from rich.console import Console
@@ -10,6 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipeline.llm import CallStats
+from pipeline.plan import Plan
+from pipeline.pricing import cost
 from pipeline.runner import Outcome, RunReport
 
 OUTCOME_ORDER = ("ok", "needs_review", "unchanged", "failed", "deleted", "pruned")
@@ -33,9 +36,9 @@ class RunProgress(AbstractContextManager):
         )
         self.task = self.progress.add_task("documents", total=total, detail="")
 
-    def __enter__(self) -> RunProgress:
+    def __enter__(self) -> Callable[[Outcome | None], None]:
         self.progress.start()
-        return self
+        return self.update
 
     def __exit__(self, *exc) -> None:
         self.update(None)
@@ -95,3 +98,22 @@ def print_report(console: Console, report: RunReport) -> None:
         console.print("[red]Failed:[/]")
         for o in report.failed:
             console.print(f"  {o.doc_id} ({o.source}): {o.error}")
+
+
+def plan_table(plan: Plan) -> Table:
+    table = Table(title=f"plan for {plan.model} (no request sent)")
+    table.add_column("document", no_wrap=True)
+    table.add_column("why")
+    for column in ("chunks", "requests", "prompt tokens", "output (est.)", "cost"):
+        table.add_column(column, justify="right")
+    for d in plan.documents:
+        table.add_row(
+            d.doc_id,
+            d.describe(),
+            str(d.chunks or ""),
+            str(d.requests),
+            f"{d.prompt_tokens:,}",
+            f"{d.output_tokens:,}",
+            f"${cost(plan.model, d.prompt_tokens, d.output_tokens):.4f}",
+        )
+    return table

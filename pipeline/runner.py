@@ -106,11 +106,12 @@ class Runner:
     prompts: PromptSet
     cache: Cache
     offline: bool = False
+    read_cache: bool = True
     checker: Checker | None = None
     on_progress: Callable[[Outcome | None], None] | None = None
 
     def __post_init__(self) -> None:
-        self.llm = LLM(self.settings, self.cache, offline=self.offline)
+        self.llm = LLM(self.settings, self.cache, offline=self.offline, read_cache=self.read_cache)
         self.enc = get_encoding(self.settings.encoding_name)
         self.summariser = Summariser(
             self.llm, self.prompts, self.settings, lambda t: len(self.enc.encode_ordinary(t))
