@@ -97,8 +97,6 @@ def _in_cause_chain(exc: BaseException | None, name: str) -> bool:
 
 
 def _transient(exc: BaseException) -> bool:
-    if _in_cause_chain(exc, "CannotOverwriteExistingCassetteException"):
-        return False  # a replayed cassette lacks this request: retrying cannot help
     if isinstance(exc, openai.RateLimitError):
         return getattr(exc, "code", None) != "insufficient_quota"
     if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
@@ -249,6 +247,14 @@ class LLM:
             self.stats.rate_limited += 1
             self.limiter.observe(exc.response.headers)
             self.limiter.rate_limited(retry_after(exc.response.headers))
+            raise
+        except Exception as exc:
+            # vcrpy refuses, inside the transport, a request its cassette lacks
+            if _in_cause_chain(exc, "CannotOverwriteExistingCassetteException"):
+                raise LLMError(
+                    "request not in cassette: the cassette was recorded from other inputs, "
+                    "prompts or settings"
+                ) from exc
             raise
         self.limiter.observe(raw.headers)
         completion = raw.parse()

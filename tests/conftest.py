@@ -18,6 +18,10 @@ from tests.stub import StubConfig, StubServer
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 DOC_IDS = sorted(p.stem for p in CORPUS.glob("*.txt"))
+# read before any test hides the environment: set only when re-recording against a live
+# endpoint (`OPENAI_API_KEY=sk-... pytest --record-mode=rewrite -m vcr`)
+LIVE_KEY = os.environ.get("OPENAI_API_KEY", "")
+LIVE_BASE_URL = os.environ.get("OPENAI_BASE_URL", "")
 
 
 @pytest.fixture(autouse=True)
@@ -64,11 +68,24 @@ def run(*args: str, env: dict[str, str] | None = None) -> Result:
 @pytest.fixture(scope="module")
 def vcr_config() -> dict:
     # the product's own cassette settings: body matching, credentials scrubbed
-    settings = cassette_config("none", [os.environ.get("OPENAI_API_KEY", "")])
+    settings = cassette_config("none", [LIVE_KEY])
     settings.pop("record_mode")  # pytest-recording sets it from --record-mode
     return settings
 
 
 @pytest.fixture(scope="module")
-def vcr_cassette_dir() -> str:
-    return str(ROOT / "cassettes" / "tests")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    return str(ROOT / "cassettes" / "tests" / request.module.__name__.rsplit(".", 1)[-1])
+
+
+@pytest.fixture
+def vcr_endpoint(request: pytest.FixtureRequest, make_stub) -> dict[str, str]:
+    """Where a cassette test sends its requests. Replaying (the default, record mode
+    ``none``) needs no server: the cassette answers. Recording goes to the stub server, or
+    to the live endpoint when OPENAI_API_KEY is set in the recording shell."""
+    mode = request.config.getoption("--record-mode")
+    if mode == "none":
+        return {"base_url": "http://127.0.0.1:9/v1", "api_key": "replay"}
+    if LIVE_KEY:
+        return {"base_url": LIVE_BASE_URL, "api_key": LIVE_KEY}
+    return {"base_url": make_stub().url, "api_key": "stub-key"}
