@@ -23,11 +23,14 @@ EPILOG_EXIT = "Exit codes: 0 all done, 1 some documents failed, 2 usage error, 7
 
 
 def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal:  # a pipe or a file: room for the tables, no wrapping
+        console = Console(stderr=stderr, highlight=False, width=140)
+    return console
 
 
 def _fail(exc: BisumError) -> None:
-    _console(stderr=True).print(f"[bold red]error:[/] {exc}", markup=True)
+    click.secho(f"error: {exc}", fg="red", err=True)  # one line, never wrapped
     sys.exit(exc.exit_code)
 
 
@@ -292,3 +295,30 @@ def schema():
     from pipeline.schemas import output_json_schema
 
     click.echo(json.dumps(output_json_schema(), indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--last", "-n", default=10, show_default=True, help="How many runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON lines.")
+def runs(last, as_json):
+    """Show the most recent runs from the run log (.bisum/runs.jsonl): when, what they
+    did to each document, requests, cache hits, tokens, cost and failures.
+
+    \b
+    Examples:
+      bisum runs
+      bisum runs -n 50 --json | jq 'select(.failures | length > 0)'
+    """
+    from pipeline.report import runs_table
+    from pipeline.runlog import read_runs
+
+    settings = load_settings({})
+    records = read_runs(settings.state_dir, last)
+    if as_json:
+        for record in records:
+            click.echo(json.dumps(record, ensure_ascii=False, sort_keys=True))
+        return
+    if not records:
+        click.echo(f"no runs recorded in {settings.state_dir / 'runs.jsonl'} yet")
+        return
+    _console().print(runs_table(records))

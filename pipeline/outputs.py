@@ -46,6 +46,16 @@ def fingerprint(source_sha256: str, settings: Settings, prompts: PromptSet) -> F
     )
 
 
+def stale_reasons(
+    previous: OutputDocument | None, new: Fingerprint, failed_before: bool
+) -> list[str]:
+    """Why a document must be recomputed; empty when its output is up to date."""
+    if previous is None:
+        return ["failed last time"] if failed_before else ["new"]
+    found = previous.fingerprint.differences(new)
+    return [*found, "failed last time"] if failed_before else found
+
+
 def display_path(path: Path) -> str:
     """A source path as recorded in outputs: relative to the working folder when inside it."""
     try:

@@ -25,7 +25,7 @@ from pipeline.mapreduce import (
     reduce_messages,
     title_of,
 )
-from pipeline.outputs import display_path, fingerprint, read_index, read_output
+from pipeline.outputs import display_path, fingerprint, read_index, read_output, stale_reasons
 from pipeline.pricing import cost
 from pipeline.prompts import PromptSet
 from pipeline.schemas import BilingualSummary, ChunkNotes
@@ -148,9 +148,7 @@ class Planner:
             )
         previous = read_output(self.settings.outputs / f"{doc_id}.json")
         fp = fingerprint(doc.sha256, self.settings, self.prompts)
-        reasons = previous.fingerprint.differences(fp) if previous else ["new"]
-        if failed_before:
-            reasons.append("failed last time")
+        reasons = stale_reasons(previous, fp, failed_before)
         if not only_changed and not reasons:
             reasons = ["summarise all"]
         plan = DocPlan(doc_id, source, reasons)

@@ -117,3 +117,37 @@ def plan_table(plan: Plan) -> Table:
             f"${cost(plan.model, d.prompt_tokens, d.output_tokens):.4f}",
         )
     return table
+
+
+def runs_table(records: list[dict]) -> Table:
+    table = Table(title="recent runs (newest last)")
+    for column in (
+        "started",
+        "command",
+        "seconds",
+        "documents",
+        "requests",
+        "cache hits",
+        "tokens in/out",
+        "cost",
+        "failures",
+    ):
+        table.add_column(
+            column,
+            justify="right" if column in ("seconds", "requests", "cache hits", "cost") else "left",
+        )
+    for r in records:
+        documents = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in r["documents"].items())
+        failures = "; ".join(f"{f['doc_id']}: {f['error']}" for f in r["failures"])
+        table.add_row(
+            r["started"],
+            r["command"],
+            f"{r['seconds']:.1f}",
+            documents or "0",
+            str(r["requests"]),
+            str(r["cache_hits"]),
+            f"{r['tokens_in']:,}/{r['tokens_out']:,}",
+            f"${r['cost_usd']:.4f}",
+            failures or "-",
+        )
+    return table

@@ -32,6 +32,7 @@ from pipeline.outputs import (
     read_index,
     read_output,
     remove_output,
+    stale_reasons,
     write_index,
     write_output,
 )
@@ -124,12 +125,9 @@ class Runner:
         try:
             doc = load(path)
             fp = fingerprint(doc.sha256, self.settings, self.prompts)
-            reasons = ["new"]
             previous = read_output(self.settings.outputs / f"{doc_id}.json")
-            if previous is not None:
-                reasons = previous.fingerprint.differences(fp)
-            if existing.get(doc_id, {}).get("status") == "failed":
-                reasons = [*reasons, "failed last time"] if previous else ["failed last time"]
+            failed_before = existing.get(doc_id, {}).get("status") == "failed"
+            reasons = stale_reasons(previous, fp, failed_before)
             if only_changed and previous is not None and not reasons:
                 return Outcome(doc_id, source, "unchanged", entry=index_entry(previous))
             cleaned = cleaning.clean(doc.text)
