@@ -31,17 +31,24 @@ def _match(figure: Figure, pool: list[Figure], *, loose: bool) -> Figure | None:
     return next((c for c in pool if same_figure(figure, c, loose=loose)), None)
 
 
-def _direction_conflict(figure: Figure, pool: list[Figure]) -> Figure | None:
-    for candidate in pool:
-        if (
-            figure.direction
-            and candidate.direction
-            and figure.direction != candidate.direction
-            and same_figure(Figure(**{**figure.__dict__, "direction": candidate.direction}),
-                            candidate, loose=True)
-        ):
-            return candidate
-    return None
+def _grounding(figure: Figure, pool: list[Figure]) -> tuple[Figure | None, Figure | None]:
+    """(a source figure that grounds it, a source figure whose direction contradicts it).
+
+    Among the source figures of the same value, one going the same way grounds a change;
+    failing that, one going the other way contradicts it, even where others of that value
+    say nothing of direction (they are usually other facts)."""
+    plain = Figure(**{**figure.__dict__, "direction": 0})
+    same_value = [c for c in pool if same_figure(plain, Figure(**{**c.__dict__, "direction": 0}),
+                                                 loose=True)]
+    if not same_value:
+        return None, None
+    if figure.direction == 0:
+        return same_value[0], None
+    agreeing = [c for c in same_value if c.direction == figure.direction]
+    if agreeing:
+        return agreeing[0], None
+    opposed = [c for c in same_value if c.direction == -figure.direction]
+    return (None, opposed[0]) if opposed else (same_value[0], None)
 
 
 def check_grounded(summary_text: str, source_text: str, *, source: list[Figure] | None = None,
@@ -49,14 +56,14 @@ def check_grounded(summary_text: str, source_text: str, *, source: list[Figure] 
     pool = source if source is not None else extract(source_text)
     problems = []
     for figure in extract(summary_text):
-        if _match(figure, pool, loose=True) is not None:
+        grounded, opposed = _grounding(figure, pool)
+        if grounded is not None:
             continue
-        flipped = _direction_conflict(figure, pool)
-        if flipped is not None:
+        if opposed is not None:
             way = "rises" if figure.direction > 0 else "falls"
             problems.append(Problem(
                 "direction",
-                f"{label} says {figure.text} {way}, but the source's {flipped.text} goes the "
+                f"{label} says {figure.text} {way}, but in the source {opposed.text} goes the "
                 "other way",
                 figure.text,
             ))

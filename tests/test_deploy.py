@@ -22,12 +22,21 @@ def parses(argv: list[str]) -> None:
     command.make_context(argv[1], argv[2:])
 
 
-@pytest.mark.parametrize("schema", ["vendor.github-workflows", "custom.github-workflows-require-timeout"])
+@pytest.mark.parametrize(
+    "schema", ["vendor.github-workflows", "custom.github-workflows-require-timeout"]
+)
 def test_github_workflow_is_valid(schema):
     result = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema,
-         str(DEPLOY / "github" / "refresh.yml")],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            schema,
+            str(DEPLOY / "github" / "refresh.yml"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -57,7 +66,8 @@ def test_systemd_units_are_well_formed():
 
 
 def test_crontab_line_runs_a_valid_refresh():
-    (line,) = [l for l in (DEPLOY / "crontab").read_text().splitlines() if l and not l.startswith("#")]
+    lines = (DEPLOY / "crontab").read_text().splitlines()
+    (line,) = [x for x in lines if x and not x.startswith("#")]
     fields = line.split(None, 5)
     assert len(fields) == 6  # five time fields and the command
     command = fields[5].split("&&")[-1].split(">>")[0]
