@@ -8,6 +8,7 @@ error, 75 another run holds the lock.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -322,3 +323,110 @@ def runs(last, as_json):
         click.echo(f"no runs recorded in {settings.state_dir / 'runs.jsonl'} yet")
         return
     _console().print(runs_table(records))
+
+
+@main.command()
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "md", "html", "json"]),
+    default="terminal",
+    show_default=True,
+    help="terminal: colored; md: a pull-request body; html: one offline page; json.",
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["facts", "any"]),
+    help="Exit 1 if a fact changed (a figure or a name), or if anything changed.",
+)
+def diff(base, head, fmt, output, fail_on):
+    """Show what changed between two sets of outputs, and whether any fact changed.
+
+    BASE and HEAD are each an outputs folder or a git revision (read without checking
+    it out). By default BASE is the committed outputs/ at HEAD and HEAD is the working
+    tree's outputs/, so `bisum refresh && bisum diff` reviews a refresh before a commit.
+
+    Each summary field is classified as unchanged, formatting only, wording changed or
+    facts changed; figures are compared by value (5000億美元 = $500 billion), not string.
+
+    \b
+    Examples:
+      bisum diff                                   # committed outputs vs working tree
+      bisum diff HEAD~1 HEAD --format md > review.md
+      bisum diff old_outputs/ outputs/ --format html -o review.html
+      bisum diff --fail-on facts                   # for CI: exit 1 if a fact changed
+    """
+    from pipeline.diff import compare
+    from pipeline.diffrender import render_html, render_json, render_markdown, render_terminal
+    from pipeline.diffsource import resolve
+
+    settings = load_settings({})
+    old = resolve(base, settings.outputs, default="HEAD")
+    new = resolve(head, settings.outputs, default="WORKTREE")
+    result = compare(
+        old.outputs,
+        new.outputs,
+        base_index=old.index,
+        head_index=new.index,
+        base_name=old.name,
+        head_name=new.name,
+    )
+    if fmt == "terminal" and output is None:
+        render_terminal(result, _console())
+    else:
+        if fmt == "terminal":
+            console = Console(record=True, width=120, file=open(os.devnull, "w"))  # noqa: SIM115
+            render_terminal(result, console)
+            text = console.export_text()
+        else:
+            text = {"md": render_markdown, "html": render_html, "json": render_json}[fmt](result)
+        if output:
+            output.write_text(text, "utf-8")
+            click.echo(f"wrote {output}", err=True)
+        else:
+            click.echo(text, nl=False)
+    sys.exit(1 if fail_on and result.has(fail_on) else 0)
+
+
+@main.command()
+@click.option("--yaml", "as_yaml", is_flag=True, help="Print entries ready to paste into it.")
+def glossary(as_yaml):
+    """List the names seen in outputs/ that the glossary (glossary.yaml) does not cover,
+    with the documents they come from, for a person to review and add.
+
+    \b
+    Examples:
+      bisum glossary
+      bisum glossary --yaml >> review-names.yaml
+    """
+    from rich.table import Table
+
+    from pipeline.glossary import load_glossary, unknown_names
+
+    settings = load_settings({})
+    known = load_glossary(settings.glossary)
+    outputs = [
+        json.loads(p.read_text("utf-8"))
+        for p in sorted(settings.outputs.glob("*.json"))
+        if p.name != "index.json"
+    ]
+    unknown = unknown_names(known, outputs)
+    if not unknown:
+        click.echo(f"every name in {len(outputs)} outputs is in {settings.glossary.name}")
+        return
+    if as_yaml:
+        for (zh, en, kind), _docs in unknown.items():
+            click.echo(
+                f"  - {{en: {json.dumps(en, ensure_ascii=False)}, zh: "
+                f"[{json.dumps(zh, ensure_ascii=False)}], kind: {kind}}}"
+            )
+        return
+    table = Table(title=f"names not in {settings.glossary.name} ({len(unknown)})")
+    for column in ("zh", "en", "kind", "documents"):
+        table.add_column(column)
+    for (zh, en, kind), docs in unknown.items():
+        table.add_row(zh, en, kind, ", ".join(docs))
+    _console().print(table)

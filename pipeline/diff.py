@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline import figures
+from pipeline import figures  # noqa: I001 (the normaliser is shared with the checks)
 
 CLASSES = ("unchanged", "formatting only", "wording changed", "facts changed")
 RANK = {name: i for i, name in enumerate(CLASSES)}
@@ -77,8 +77,7 @@ class DocChange:
     @property
     def first(self) -> bool:
         """Listed before plain changes: added, removed, newly failed or flagged."""
-        return self.status in ("added", "removed") or self.flag in ("newly failed",
-                                                                    "newly flagged")
+        return self.status in ("added", "removed") or self.flag in ("newly failed", "newly flagged")
 
 
 @dataclass
@@ -166,8 +165,15 @@ def _figure_facts(old_texts: list[str], new_texts: list[str]) -> tuple[str, ...]
     return tuple(facts)
 
 
-def _names(entities: list[dict[str, Any]]) -> set[tuple[str, str]]:
-    return {(normalise(e.get("zh", "")), normalise(e.get("en", "")).lower()) for e in entities}
+def _names(entities: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """Normalised (zh, en) of each entity -> how it reads, for messages."""
+    return {
+        (
+            normalise(e.get("zh", "")),
+            normalise(e.get("en", "")).lower(),
+        ): f"{e.get('zh', '')} / {e.get('en', '')}"
+        for e in entities
+    }
 
 
 def _classify_text(name: str, old: Any, new: Any) -> FieldChange:
@@ -201,11 +207,11 @@ def _classify_entities(old: list[dict], new: list[dict]) -> FieldChange:
     if old == new:
         return FieldChange("entities", "unchanged", old, new)
     before, after = _names(old), _names(new)
-    if before == after:
+    if before.keys() == after.keys():
         return FieldChange("entities", "formatting only", old, new)
     facts = tuple(
-        [f"name removed: {zh} / {en}" for zh, en in sorted(before - after)]
-        + [f"name added: {zh} / {en}" for zh, en in sorted(after - before)]
+        [f"name removed: {before[k]}" for k in sorted(before.keys() - after.keys())]
+        + [f"name added: {after[k]}" for k in sorted(after.keys() - before.keys())]
     )
     return FieldChange("entities", "facts changed", old, new, facts)
 
@@ -224,6 +230,8 @@ def _provenance(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 
 def compare_document(doc_id: str, old: dict[str, Any], new: dict[str, Any]) -> DocChange:
+    if old == new:  # the common case in a review: nothing to analyse
+        return DocChange(doc_id, "unchanged", "unchanged", old.get("status"), new.get("status"))
     fields: list[FieldChange] = []
     for language in ("zh", "en"):
         for name in TEXT_FIELDS:
@@ -248,6 +256,15 @@ def compare_document(doc_id: str, old: dict[str, Any], new: dict[str, Any]) -> D
     )
 
 
+def _status(doc_id: str, outputs: dict, index: dict) -> str | None:
+    """A failure is recorded in the index (the last good output is kept on disk); any
+    other status is the output's own."""
+    listed = index.get(doc_id, {}).get("status")
+    if listed == "failed":
+        return listed
+    return outputs.get(doc_id, {}).get("status") or listed
+
+
 def compare(
     base: dict[str, dict[str, Any]],
     head: dict[str, dict[str, Any]],
@@ -263,8 +280,8 @@ def compare(
     documents: list[DocChange] = []
     ids = sorted(set(base) | set(head) | set(base_index) | set(head_index))
     for doc_id in ids:
-        old_status = base_index.get(doc_id, {}).get("status") or base.get(doc_id, {}).get("status")
-        new_status = head_index.get(doc_id, {}).get("status") or head.get(doc_id, {}).get("status")
+        old_status = _status(doc_id, base, base_index)
+        new_status = _status(doc_id, head, head_index)
         if doc_id in base and doc_id in head:
             change = compare_document(doc_id, base[doc_id], head[doc_id])
             change.old_status, change.new_status = old_status, new_status

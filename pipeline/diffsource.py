@@ -45,8 +45,10 @@ def _parse(name: str, files: dict[str, bytes]) -> Side:
 
 
 def from_folder(folder: Path) -> Side:
+    from pipeline.outputs import display_path
+
     files = {p.name: p.read_bytes() for p in sorted(folder.glob("*.json"))}
-    return _parse(str(folder), files)
+    return _parse(display_path(folder) + "/", files)
 
 
 def _repo_root(cwd: Path) -> Path | None:

@@ -38,8 +38,9 @@ def _grounding(figure: Figure, pool: list[Figure]) -> tuple[Figure | None, Figur
     failing that, one going the other way contradicts it, even where others of that value
     say nothing of direction (they are usually other facts)."""
     plain = Figure(**{**figure.__dict__, "direction": 0})
-    same_value = [c for c in pool if same_figure(plain, Figure(**{**c.__dict__, "direction": 0}),
-                                                 loose=True)]
+    same_value = [
+        c for c in pool if same_figure(plain, Figure(**{**c.__dict__, "direction": 0}), loose=True)
+    ]
     if not same_value:
         return None, None
     if figure.direction == 0:
@@ -51,8 +52,13 @@ def _grounding(figure: Figure, pool: list[Figure]) -> tuple[Figure | None, Figur
     return (None, opposed[0]) if opposed else (same_value[0], None)
 
 
-def check_grounded(summary_text: str, source_text: str, *, source: list[Figure] | None = None,
-                   label: str = "summary") -> list[Problem]:
+def check_grounded(
+    summary_text: str,
+    source_text: str,
+    *,
+    source: list[Figure] | None = None,
+    label: str = "summary",
+) -> list[Problem]:
     pool = source if source is not None else extract(source_text)
     problems = []
     for figure in extract(summary_text):
@@ -61,18 +67,22 @@ def check_grounded(summary_text: str, source_text: str, *, source: list[Figure] 
             continue
         if opposed is not None:
             way = "rises" if figure.direction > 0 else "falls"
-            problems.append(Problem(
-                "direction",
-                f"{label} says {figure.text} {way}, but in the source {opposed.text} goes the "
-                "other way",
-                figure.text,
-            ))
+            problems.append(
+                Problem(
+                    "direction",
+                    f"{label} says {figure.text} {way}, but in the source {opposed.text} goes the "
+                    "other way",
+                    figure.text,
+                )
+            )
         else:
-            problems.append(Problem(
-                "grounded",
-                f"{label} figure {figure.text} ({_reading(figure)}) is not in the source",
-                figure.text,
-            ))
+            problems.append(
+                Problem(
+                    "grounded",
+                    f"{label} figure {figure.text} ({_reading(figure)}) is not in the source",
+                    figure.text,
+                )
+            )
     return problems
 
 
@@ -81,14 +91,23 @@ def check_parity(zh_text: str, en_text: str) -> list[Problem]:
     problems = []
     for figure, other, side, other_side in ((f, en, "zh", "en") for f in zh):
         if _match(figure, other, loose=True) is None:
-            problems.append(Problem(
-                "parity", f"{side} states {figure.text} ({_reading(figure)}); {other_side} "
-                "has no such figure", figure.text))
+            problems.append(
+                Problem(
+                    "parity",
+                    f"{side} states {figure.text} ({_reading(figure)}); {other_side} "
+                    "has no such figure",
+                    figure.text,
+                )
+            )
     for figure in en:
         if _match(figure, zh, loose=True) is None:
-            problems.append(Problem(
-                "parity", f"en states {figure.text} ({_reading(figure)}); zh has no such "
-                "figure", figure.text))
+            problems.append(
+                Problem(
+                    "parity",
+                    f"en states {figure.text} ({_reading(figure)}); zh has no such figure",
+                    figure.text,
+                )
+            )
     return problems
 
 

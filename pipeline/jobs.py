@@ -17,10 +17,10 @@ from pydantic import SecretStr
 
 from pipeline.cache import Cache
 from pipeline.cassette import recording, replaying
-from pipeline.checks import make_checker
 from pipeline.encodings import get_encoding
 from pipeline.errors import BudgetExceeded, ConfigError
 from pipeline.files import sweep_temp
+from pipeline.glossary import load_glossary
 from pipeline.llm import LLM, CallStats
 from pipeline.load import discover
 from pipeline.plan import Plan, Planner
@@ -49,7 +49,11 @@ def _plan(
 ) -> Plan:
     enc = get_encoding(settings.encoding_name)
     planner = Planner(
-        settings, prompts, LLM(settings, cache), lambda t: len(enc.encode_ordinary(t))
+        settings,
+        prompts,
+        LLM(settings, cache),
+        lambda t: len(enc.encode_ordinary(t)),
+        load_glossary(settings.glossary),
     )
     return planner.plan(paths, only_changed=only_changed)
 
@@ -107,9 +111,9 @@ def run(
             settings,
             prompts,
             cache,
+            glossary=load_glossary(settings.glossary),
             offline=options.offline,
             read_cache=options.read_cache,
-            checker=make_checker(settings),
         )
         bar = progress(len(discover(paths)), runner.llm.stats) if progress else nullcontext()
         with bar as on_progress:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from pipeline.chunk import Chunk
 from pipeline.errors import InvalidOutput
+from pipeline.glossary import Glossary
 from pipeline.llm import LLM, Answer
 from pipeline.prompts import PromptSet
-from pipeline.schemas import BilingualSummary, ChunkNotes
+from pipeline.schemas import BilingualSummary, ChunkNotes, Problem
 from pipeline.script import NAMES
 from pipeline.settings import Settings
 from pipeline.validate import check_notes, check_summary, to_script
@@ -44,8 +45,15 @@ def collapse_messages(prompts: PromptSet, title: str, notes: list[ChunkNotes]):
     return prompts["collapse"].render(title=title, notes=notes_json(notes))
 
 
-def reduce_messages(prompts: PromptSet, title: str, script: str, notes: list[ChunkNotes]):
-    return prompts["reduce"].render(title=title, script=NAMES[script], notes=notes_json(notes))
+def reduce_messages(
+    prompts: PromptSet, title: str, script: str, notes: list[ChunkNotes], glossary: Glossary
+):
+    prompt = prompts["reduce"]
+    text = notes_json(notes)
+    values = {"title": title, "script": NAMES[script], "notes": text}
+    if "glossary" in prompt.variables:  # reduce v2 on; v1 had no glossary
+        values["glossary"] = glossary.prompt_lines(text)
+    return prompt.render(**values)
 
 
 def collapse_groups(
@@ -68,6 +76,7 @@ class Summarised:
     answers: list[Answer]
     chunks: int
     collapse_rounds: int
+    problems: list[Problem]  # checks still failing after the re-ask: needs review
 
 
 @dataclass
@@ -76,6 +85,7 @@ class Summariser:
     prompts: PromptSet
     settings: Settings
     count: Callable[[str], int]
+    glossary: Glossary
 
     async def _ask(self, messages, schema, max_tokens, check, priority):
         result = await self.llm.structured(
@@ -90,7 +100,13 @@ class Summariser:
         )
         return result.value, list(result.answers)
 
-    async def summarise(self, title: str, chunks: list[Chunk], priority: int = 0) -> Summarised:
+    async def summarise(
+        self,
+        title: str,
+        chunks: list[Chunk],
+        priority: int = 0,
+        review: Callable[[BilingualSummary], list[Problem]] | None = None,
+    ) -> Summarised:
         answers: list[Answer] = []
         mapped = await asyncio.gather(
             *(
@@ -107,7 +123,38 @@ class Summariser:
         notes = [value for value, _ in mapped]
         for _, got in mapped:
             answers.extend(got)
+        notes, rounds = await self._collapse(title, notes, answers, priority)
 
+        script = self.settings.script
+        messages = reduce_messages(self.prompts, title, script, notes, self.glossary)
+
+        async def reduce(conversation):
+            summary, got = await self._ask(
+                conversation,
+                BilingualSummary,
+                self.settings.reduce_max_tokens,
+                lambda s: check_summary(to_script(s, script), script),
+                (priority, MAX_COLLAPSE_ROUNDS + 1, len(answers)),
+            )
+            answers.extend(got)
+            summary = to_script(summary, script)
+            return summary, got[-1], review(summary) if review else []
+
+        summary, answer, problems = await reduce(messages)
+        if problems:
+            # one re-ask naming what the checks found, as a new message list
+            self.llm.stats.reasks += 1
+            retry = [
+                *messages,
+                {"role": "assistant", "content": answer.content},
+                *self.prompts["reask"].render(errors="\n".join(f"- {p.message}" for p in problems)),
+            ]
+            second, _, second_problems = await reduce(retry)
+            if len(second_problems) <= len(problems):
+                summary, problems = second, second_problems
+        return Summarised(summary, answers, len(chunks), rounds, problems)
+
+    async def _collapse(self, title, notes, answers, priority):
         rounds = 0
         while self.count(notes_json(notes)) > self.settings.reduce_tokens:
             groups = collapse_groups(notes, self.settings.reduce_tokens, self.count)
@@ -132,14 +179,4 @@ class Summariser:
             notes = [value for value, _ in collapsed]
             for _, got in collapsed:
                 answers.extend(got)
-
-        script = self.settings.script
-        summary, got = await self._ask(
-            reduce_messages(self.prompts, title, script, notes),
-            BilingualSummary,
-            self.settings.reduce_max_tokens,
-            lambda s: check_summary(to_script(s, script), script),
-            (priority, MAX_COLLAPSE_ROUNDS + 1, 0),
-        )
-        answers.extend(got)
-        return Summarised(to_script(summary, script), answers, len(chunks), rounds)
+        return notes, rounds

@@ -28,7 +28,9 @@ def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def fingerprint(source_sha256: str, settings: Settings, prompts: PromptSet) -> Fingerprint:
+def fingerprint(
+    source_sha256: str, settings: Settings, prompts: PromptSet, glossary: str = ""
+) -> Fingerprint:
     return Fingerprint(
         source=source_sha256,
         cleaner=CLEANER_VERSION,
@@ -43,6 +45,7 @@ def fingerprint(source_sha256: str, settings: Settings, prompts: PromptSet) -> F
             f"reduce_max_tokens={settings.reduce_max_tokens} "
             f"reduce_tokens={settings.reduce_tokens}"
         ),
+        glossary=glossary,
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from pipeline import clean as cleaning
 from pipeline.chunk import Chunk, chunk
 from pipeline.errors import DocumentError
+from pipeline.glossary import Glossary
 from pipeline.llm import LLM, parse_answer
 from pipeline.load import discover, load
 from pipeline.mapreduce import (
@@ -113,7 +114,10 @@ class Plan:
 
 
 class Planner:
-    def __init__(self, settings: Settings, prompts: PromptSet, llm: LLM, count) -> None:
+    def __init__(
+        self, settings: Settings, prompts: PromptSet, llm: LLM, count, glossary: Glossary
+    ) -> None:
+        self.glossary = glossary
         self.settings = settings
         self.prompts = prompts
         self.llm = llm
@@ -147,7 +151,7 @@ class Planner:
                 doc_id, source, ["failed last time"] if failed_before else [], error=str(exc)
             )
         previous = read_output(self.settings.outputs / f"{doc_id}.json")
-        fp = fingerprint(doc.sha256, self.settings, self.prompts)
+        fp = fingerprint(doc.sha256, self.settings, self.prompts, self.glossary.digest)
         reasons = stale_reasons(previous, fp, failed_before)
         if not only_changed and not reasons:
             reasons = ["summarise all"]
@@ -186,7 +190,7 @@ class Planner:
                 plan.output_tokens += rounds_input
             plan.requests += 1
             plan.prompt_tokens += rounds_input + self.count(
-                reduce_messages(self.prompts, title, s.script, [])[0]["content"]
+                reduce_messages(self.prompts, title, s.script, [], self.glossary)[0]["content"]
             )
             plan.output_tokens += REDUCE_OUTPUT_ESTIMATE
             return
@@ -210,7 +214,7 @@ class Planner:
             notes = merged
         self._charge(
             plan,
-            reduce_messages(self.prompts, title, s.script, notes),
+            reduce_messages(self.prompts, title, s.script, notes, self.glossary),
             BilingualSummary,
             s.reduce_max_tokens,
             REDUCE_OUTPUT_ESTIMATE,

@@ -17,13 +17,15 @@ from pathlib import Path
 
 from pipeline import clean as cleaning
 from pipeline.cache import Cache
+from pipeline.checks import reviewer
 from pipeline.chunk import chunk
 from pipeline.encodings import get_encoding
 from pipeline.errors import DocumentError
 from pipeline.files import sweep_temp
+from pipeline.glossary import Glossary
 from pipeline.llm import LLM, Answer, CallStats
-from pipeline.load import Document, discover, load
-from pipeline.mapreduce import Summarised, Summariser, title_of
+from pipeline.load import discover, load
+from pipeline.mapreduce import Summariser, title_of
 from pipeline.outputs import (
     display_path,
     failed_entry,
@@ -38,13 +40,7 @@ from pipeline.outputs import (
 )
 from pipeline.pricing import cost
 from pipeline.prompts import PromptSet
-from pipeline.schemas import (
-    Fingerprint,
-    OutputDocument,
-    Problem,
-    Provenance,
-    Source,
-)
+from pipeline.schemas import Fingerprint, OutputDocument, Provenance, Source
 from pipeline.settings import Settings
 
 CACHE_FILE = "cache.sqlite3"
@@ -98,25 +94,27 @@ def provenance(
     )
 
 
-Checker = Callable[[Document, str, Summarised], list[Problem]]
-
-
 @dataclass
 class Runner:
     settings: Settings
     prompts: PromptSet
     cache: Cache
+    glossary: Glossary = field(default_factory=Glossary)
     offline: bool = False
     read_cache: bool = True
-    checker: Checker | None = None
     on_progress: Callable[[Outcome | None], None] | None = None
 
     def __post_init__(self) -> None:
         self.llm = LLM(self.settings, self.cache, offline=self.offline, read_cache=self.read_cache)
         self.enc = get_encoding(self.settings.encoding_name)
         self.summariser = Summariser(
-            self.llm, self.prompts, self.settings, lambda t: len(self.enc.encode_ordinary(t))
+            self.llm,
+            self.prompts,
+            self.settings,
+            lambda t: len(self.enc.encode_ordinary(t)),
+            self.glossary,
         )
+        self.review = reviewer(self.glossary)
 
     async def _one(self, index: int, path: Path, only_changed: bool, existing: dict) -> Outcome:
         source = display_path(path)
@@ -124,7 +122,7 @@ class Runner:
         fp: Fingerprint | None = None
         try:
             doc = load(path)
-            fp = fingerprint(doc.sha256, self.settings, self.prompts)
+            fp = fingerprint(doc.sha256, self.settings, self.prompts, self.glossary.digest)
             previous = read_output(self.settings.outputs / f"{doc_id}.json")
             failed_before = existing.get(doc_id, {}).get("status") == "failed"
             reasons = stale_reasons(previous, fp, failed_before)
@@ -135,8 +133,10 @@ class Runner:
             if not chunks:
                 raise DocumentError("nothing left after cleaning")
             title = title_of(doc.metadata.title, cleaned.paragraphs)
-            done = await self.summariser.summarise(title, chunks, priority=index)
-            problems = self.checker(doc, cleaned.text, done) if self.checker else []
+            done = await self.summariser.summarise(
+                title, chunks, priority=index, review=self.review(cleaned.text)
+            )
+            problems = done.problems
             output = OutputDocument(
                 doc_id=doc_id,
                 status="needs_review" if problems else "ok",

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 EntityKind = Literal["person", "organization", "place", "product", "other"]
 
@@ -121,6 +121,7 @@ class Fingerprint(_Strict):
     schema_version: str
     script: str
     params: str
+    glossary: str = ""  # hash of the glossary entries the reduce prompt can draw on
 
     def differences(self, other: Fingerprint) -> list[str]:
         """Human reasons why ``other`` (the new fingerprint) differs from this one."""
@@ -143,6 +144,8 @@ class Fingerprint(_Strict):
             reasons.append(f"script changed ({self.script} -> {other.script})")
         if self.params != other.params:
             reasons.append("parameters changed")
+        if self.glossary != other.glossary:
+            reasons.append("glossary changed")
         return reasons
 
 
@@ -152,7 +155,7 @@ def _version(ref: str) -> str:
 
 
 class OutputDocument(_Strict):
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: str = SCHEMA_VERSION
     doc_id: str
     status: Literal["ok", "needs_review"]
     source: Source

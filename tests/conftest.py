@@ -34,9 +34,11 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project folder with the repository's prompts and sample corpus, as the cwd."""
+    """A project folder with the repository's prompts, glossary and sample corpus, as the
+    cwd."""
     shutil.copytree(ROOT / "prompts", tmp_path / "prompts")
     shutil.copytree(CORPUS, tmp_path / "corpus")
+    shutil.copy(ROOT / "glossary.yaml", tmp_path / "glossary.yaml")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -92,8 +92,10 @@ def main() -> None:
     total = sum(s.corrupted.values())
     print(f"{'all':<18}{total:>9}{sum(s.caught.values()):>8}")
     print(f"recall {s.recall:.3f}  precision {s.precision:.3f}")
-    print("checks that fired on corrupted variants: " + ", ".join(
-        f"{k} {v}" for k, v in sorted(s.by_check.items())))
+    print(
+        "checks that fired on corrupted variants: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(s.by_check.items()))
+    )
     grouped = defaultdict(list)
     for triple, found in s.false_alarms:
         grouped[triple["doc"]].append((triple, found))

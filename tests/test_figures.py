@@ -122,7 +122,9 @@ def test_grounded_accepts_the_source_figures_and_rounding():
 
 
 def test_grounded_names_an_invented_figure_with_its_reading():
-    (problem,) = check_grounded("Stargate is a $5 trillion plan", "推動 5000億美元 的 Stargate 計劃")
+    (problem,) = check_grounded(
+        "Stargate is a $5 trillion plan", "推動 5000億美元 的 Stargate 計劃"
+    )
     assert problem.check == "grounded" and problem.figure == "$5 trillion"
     assert "5 trillion USD" in problem.message
 
@@ -133,7 +135,9 @@ def test_a_flipped_change_is_a_direction_problem():
 
 
 def test_parity_between_languages():
-    assert check_parity("收入超过200亿美元，计划到2030年", "revenue above $20 billion, by 2030") == []
+    assert (
+        check_parity("收入超过200亿美元，计划到2030年", "revenue above $20 billion, by 2030") == []
+    )
     problems = check_parity("用户达9亿", "users reached 9 billion")
     assert {p.check for p in problems} == {"parity"} and len(problems) == 2
 
@@ -142,8 +146,10 @@ def test_test_set_is_well_formed():
     triples = figure_quality.load("figure_triples.jsonl")
     variants = figure_quality.load("figure_corrupted.jsonl")
     assert len(triples) >= 80 and len(variants) >= 40
-    assert all(v["corruption"] in {"wrong_scale", "wrong_unit", "swapped", "invented",
-                                   "dropped_negation"} for v in variants)
+    assert all(
+        v["corruption"] in {"wrong_scale", "wrong_unit", "swapped", "invented", "dropped_negation"}
+        for v in variants
+    )
     for v in variants:
         base = triples[v["of"]]
         changed = {"zh": v["zh"] != base["zh"], "en": v["en"] != base["en"]}
@@ -158,6 +164,14 @@ def test_figures_quality_on_the_test_set():
     score = figure_quality.score()
     alarms = [(t["zh"], [p.message for p in found]) for t, found in score.false_alarms]
     assert alarms == []
-    print(json.dumps({"recall": round(score.recall, 3), "precision": round(score.precision, 3),
-                      "caught": dict(score.caught), "of": dict(score.corrupted)}))
+    print(
+        json.dumps(
+            {
+                "recall": round(score.recall, 3),
+                "precision": round(score.precision, 3),
+                "caught": dict(score.caught),
+                "of": dict(score.corrupted),
+            }
+        )
+    )
     assert score.recall >= 0.95

@@ -9,6 +9,7 @@ import pytest
 from pipeline.cache import Cache
 from pipeline.encodings import get_encoding
 from pipeline.errors import ConfigError, InvalidOutput, LLMError, OfflineMiss
+from pipeline.glossary import Glossary
 from pipeline.llm import LLM, extract_json
 from pipeline.mapreduce import map_messages, reduce_messages
 from pipeline.prompts import load_prompts
@@ -54,7 +55,7 @@ def make_llm(tmp_path, stub, *, offline=False, sleeps=None, key="test-key", **ov
 
 def ask(llm, schema=ChunkNotes, messages=None):
     messages = messages or (
-        reduce_messages(PROMPTS, "標題", "zh-Hans", [NOTES])
+        reduce_messages(PROMPTS, "標題", "zh-Hans", [NOTES], Glossary())
         if schema is BilingualSummary
         else map_messages(PROMPTS, "標題", _chunk("高盛科技峰會上，OpenAI 宣布 5000億美元 投資。"))
     )

@@ -33,7 +33,8 @@ def test_document_text_is_fenced_as_data_and_cannot_close_its_fence():
 
 
 def test_literal_dollars_are_not_placeholders():
-    system = load_prompts(ROOT / "prompts")["reduce"].render(title="T", script="S", notes="[]")[0]
+    reduce = load_prompts(ROOT / "prompts")["reduce"]
+    system = reduce.render(title="T", script="S", notes="[]", glossary="-")[0]
     assert "$500 billion" in system["content"]
 
 
@@ -43,13 +44,17 @@ def test_missing_variable_is_named():
         prompts["map"].render(title="T")
 
 
+def latest(prompts_dir, stage):
+    return max(int(p.stem[1:]) for p in (prompts_dir / stage).glob("v*.yaml"))
+
+
 def test_editing_a_released_prompt_is_refused_with_what_to_do(prompts_dir):
     path = prompts_dir / "reduce" / "v1.yaml"
     path.write_text(path.read_text().replace("bilingual news summaries", "short summaries"))
     with pytest.raises(PromptError) as err:
         load_prompts(prompts_dir)
     assert "was changed after v1 was released" in str(err.value)
-    assert "reduce/v2.yaml" in str(err.value)
+    assert f"reduce/v{latest(prompts_dir, 'reduce') + 1}.yaml" in str(err.value)
 
 
 def test_comments_are_not_content(prompts_dir):
@@ -59,16 +64,18 @@ def test_comments_are_not_content(prompts_dir):
 
 
 def test_a_new_version_is_used_and_released_on_first_run(prompts_dir):
-    text = (prompts_dir / "reduce" / "v1.yaml").read_text()
-    (prompts_dir / "reduce" / "v2.yaml").write_text(
-        text.replace("version: 1", "version: 2").replace("bilingual", "careful bilingual")
+    old = latest(prompts_dir, "reduce")
+    new = old + 1
+    text = (prompts_dir / "reduce" / f"v{old}.yaml").read_text()
+    (prompts_dir / "reduce" / f"v{new}.yaml").write_text(
+        text.replace(f"version: {old}", f"version: {new}").replace("bilingual", "careful bilingual")
     )
     draft = load_prompts(prompts_dir)
-    assert draft["reduce"].version == 2 and draft.released_now == ()
-    assert "2" not in json.loads((prompts_dir / LOCK_NAME).read_text())["reduce"]
+    assert draft["reduce"].version == new and draft.released_now == ()
+    assert str(new) not in json.loads((prompts_dir / LOCK_NAME).read_text())["reduce"]
     released = load_prompts(prompts_dir, release=True)
     assert released.released_now == (released["reduce"].ref,)
-    assert "2" in json.loads((prompts_dir / LOCK_NAME).read_text())["reduce"]
+    assert str(new) in json.loads((prompts_dir / LOCK_NAME).read_text())["reduce"]
     pinned = load_prompts(prompts_dir, {"reduce": 1})
     assert pinned["reduce"].version == 1
 

@@ -82,13 +82,16 @@ def test_one_edited_paragraph_costs_its_chunk_and_the_reduce(done, stub):
 
 def test_a_prompt_bump_replans_every_document_with_the_reason(done, stub):
     prompts = done / "prompts" / "reduce"
-    text = (prompts / "v1.yaml").read_text()
-    (prompts / "v2.yaml").write_text(
-        text.replace("version: 1", "version: 2").replace("(at most 15 words)", "(at most 12 words)")
+    old = max(int(p.stem[1:]) for p in prompts.glob("v*.yaml"))
+    text = (prompts / f"v{old}.yaml").read_text()
+    (prompts / f"v{old + 1}.yaml").write_text(
+        text.replace(f"version: {old}", f"version: {old + 1}").replace(
+            "(at most 15 words)", "(at most 12 words)"
+        )
     )
     docs, total = plan(stub)
     for doc_id in DOC_IDS:
-        assert docs[doc_id]["reasons"] == ["prompt reduce v1 -> v2"]
+        assert docs[doc_id]["reasons"] == [f"prompt reduce v{old} -> v{old + 1}"]
         assert docs[doc_id]["requests"] == 1  # maps are cached: only the reduce is new
     assert total["requests"] == 5 and total["batch_cost_usd"] < total["cost_usd"]
 

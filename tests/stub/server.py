@@ -58,7 +58,7 @@ class StubConfig:
     retry_after: float = 0.05
     malformed_first: int = 0  # the first N reduce answers are not JSON
     truncate_first: int = 0  # the first N reduce answers stop at max_tokens, cut short
-    corrupt_figures: int = 0  # the first N reduce answers turn 5000亿美元 into $5 trillion
+    corrupt_figures: int = 0  # the first N answers holding 5000亿美元 say $5 trillion instead
     ttft: float = 0.0  # seconds before the first token
     tps: float = 0.0  # output tokens per second; 0 answers at once
     rpm: int | None = None
@@ -127,6 +127,7 @@ class StubBrain:
         self.references = load_references(config.references)
         self.glossary = load_glossary()
         self.reduce_answers = 0
+        self.corrupted = 0
         self.lock = threading.Lock()
 
     @staticmethod
@@ -159,15 +160,16 @@ class StubBrain:
             return json.dumps(self.merge(json.loads(data)), ensure_ascii=False), "stop"
         if kind != "reduce":
             return "{}", "stop"
+        summary = self.summary(user)
+        text = json.dumps(summary, ensure_ascii=False)
         with self.lock:
             self.reduce_answers += 1
             n = self.reduce_answers
-        summary = self.summary(user)
-        if n <= self.config.corrupt_figures:
+            corrupt = "$500 billion" in text and self.corrupted < self.config.corrupt_figures
+            self.corrupted += corrupt
+        if corrupt:  # only answers that hold the figure count toward corrupt_figures
             summary = json.loads(
-                json.dumps(summary, ensure_ascii=False)
-                .replace("5000亿美元", "5万亿美元")
-                .replace("$500 billion", "$5 trillion")
+                text.replace("5000亿美元", "5万亿美元").replace("$500 billion", "$5 trillion")
             )
         text = json.dumps(summary, ensure_ascii=False)
         if n <= self.config.malformed_first:
