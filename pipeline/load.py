@@ -116,11 +116,16 @@ def decode(data: bytes) -> tuple[str, str]:
     return text, name
 
 
-def load(path: Path) -> Document:
+def read(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read: {exc.strerror or exc}") from exc
+
+
+def load(path: Path, data: bytes | None = None) -> Document:
+    """The document at ``path`` (whose bytes the caller may have read already)."""
+    data = read(path) if data is None else data
     text, encoding = decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     kind = SUFFIXES.get(path.suffix.lower(), "text")

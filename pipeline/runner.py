@@ -13,7 +13,10 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+import tiktoken
 
 from pipeline import clean as cleaning
 from pipeline.cache import Cache
@@ -24,7 +27,7 @@ from pipeline.errors import DocumentError
 from pipeline.files import sweep_temp
 from pipeline.glossary import Glossary
 from pipeline.llm import LLM, Answer, CallStats
-from pipeline.load import discover, load
+from pipeline.load import discover, load, read, source_hash
 from pipeline.mapreduce import Summariser, title_of
 from pipeline.outputs import (
     display_path,
@@ -106,7 +109,6 @@ class Runner:
 
     def __post_init__(self) -> None:
         self.llm = LLM(self.settings, self.cache, offline=self.offline, read_cache=self.read_cache)
-        self.enc = get_encoding(self.settings.encoding_name)
         self.summariser = Summariser(
             self.llm,
             self.prompts,
@@ -116,18 +118,35 @@ class Runner:
         )
         self.review = reviewer(self.glossary)
 
+    @cached_property
+    def enc(self) -> tiktoken.Encoding:
+        return get_encoding(self.settings.encoding_name)  # loaded only if a document changed
+
+    def _up_to_date(self, doc_id: str, fp: Fingerprint, entry: dict | None) -> bool:
+        """The index already records this fingerprint for a written output: nothing to read."""
+        return (
+            entry is not None
+            and entry.get("status") in ("ok", "needs_review")
+            and entry.get("fingerprint") == fp.model_dump(mode="json")
+            and (self.settings.outputs / f"{doc_id}.json").is_file()
+        )
+
     async def _one(self, index: int, path: Path, only_changed: bool, existing: dict) -> Outcome:
         source = display_path(path)
         doc_id = path.stem
         fp: Fingerprint | None = None
         try:
-            doc = load(path)
-            fp = fingerprint(doc.sha256, self.settings, self.prompts, self.glossary.digest)
+            data = read(path)
+            fp = fingerprint(source_hash(data), self.settings, self.prompts, self.glossary.digest)
+            entry = existing.get(doc_id)
+            if only_changed and self._up_to_date(doc_id, fp, entry):
+                return Outcome(doc_id, source, "unchanged", entry=entry)
             previous = read_output(self.settings.outputs / f"{doc_id}.json")
-            failed_before = existing.get(doc_id, {}).get("status") == "failed"
+            failed_before = (entry or {}).get("status") == "failed"
             reasons = stale_reasons(previous, fp, failed_before)
             if only_changed and previous is not None and not reasons:
                 return Outcome(doc_id, source, "unchanged", entry=index_entry(previous))
+            doc = load(path, data)
             cleaned = cleaning.clean(doc.text)
             chunks = chunk(cleaned.text, self.settings.chunk_tokens, self.enc)
             if not chunks:

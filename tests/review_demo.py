@@ -27,9 +27,16 @@ from tests.stub import StubConfig, StubServer
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--hide-scrollbars", "--window-size=1280,1500",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--window-size=1280,1500",
 ]
 
 
@@ -41,12 +48,19 @@ def main() -> None:
         shutil.copy(ROOT / "glossary.yaml", project / "glossary.yaml")
         os.chdir(project)
         with StubServer(StubConfig(corrupt_figures=10)) as stub:
-            settings = load_settings({"base_url": stub.url, "api_key": "stub"}, root=project,
-                                     env={})
+            settings = load_settings(
+                {"base_url": stub.url, "api_key": "stub"}, root=project, env={}
+            )
             jobs.run([project / "corpus"], settings, jobs.RunOptions())
         base, head = from_folder(ROOT / "outputs"), from_folder(project / "outputs")
-        diff = compare(base.outputs, head.outputs, base_index=base.index, head_index=head.index,
-                       base_name="outputs/ (committed)", head_name="a run that got a figure wrong")
+        diff = compare(
+            base.outputs,
+            head.outputs,
+            base_index=base.index,
+            head_index=head.index,
+            base_name="outputs/ (committed)",
+            head_name="a run that got a figure wrong",
+        )
         page = DOCS / "review-example.html"
         page.write_text(render_html(diff), "utf-8")
         print(f"wrote {page}")
@@ -56,9 +70,15 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-             f"--screenshot={DOCS / 'review-example.png'}", page.as_uri()],
-            check=True, capture_output=True,
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                f"--screenshot={DOCS / 'review-example.png'}",
+                page.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
         )
     print(f"wrote {DOCS / 'review-example.png'}")
 

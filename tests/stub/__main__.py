@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 import time
+from pathlib import Path
 
 from tests.stub.server import StubConfig, StubServer
 
@@ -16,6 +19,7 @@ def main() -> None:
     parser.add_argument("--tpm", type=int)
     parser.add_argument("--ttft", type=float, default=0.0)
     parser.add_argument("--tps", type=float, default=0.0)
+    parser.add_argument("--log", type=Path, help="write one JSON line per request here")
     args = parser.parse_args()
     config = StubConfig(
         reject_json_schema=args.reject_json_schema,
@@ -23,13 +27,15 @@ def main() -> None:
         tpm=args.tpm,
         ttft=args.ttft,
         tps=args.tps,
+        log=args.log,
     )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a clean stop flushes the log
     with StubServer(config, port=args.port) as server:
         print(f"stub server (not a model) listening on {server.url}", flush=True)
         try:
             while True:
                 time.sleep(3600)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemExit):
             pass
 
 

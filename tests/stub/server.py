@@ -69,6 +69,7 @@ class StubConfig:
     require_key: str | None = None  # answer 401 unless this bearer key is sent
     quota_exhausted: bool = False  # answer 429 insufficient_quota, as a billing error does
     references: Path = REFERENCE_DIR
+    log: Path | None = None  # one JSON line per request, for benchmarks
 
 
 @dataclass
@@ -279,6 +280,7 @@ class StubServer:
         now = time.monotonic()
         self.rpm = _Bucket(self.config.rpm, self.config.rpm, now) if self.config.rpm else None
         self.tpm = _Bucket(self.config.tpm, self.config.tpm, now) if self.config.tpm else None
+        self._log = self.config.log.open("a", encoding="utf-8") if self.config.log else None
         handler = type("Handler", (_Handler,), {"stub": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
@@ -298,6 +300,14 @@ class StubServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        if self._log:
+            self._log.close()
+
+    def record(self, **fields: Any) -> None:
+        if self._log:
+            with self._lock:
+                self._log.write(json.dumps(fields, ensure_ascii=False) + "\n")
+                self._log.flush()
 
     def __enter__(self) -> StubServer:
         return self.start()
@@ -320,6 +330,27 @@ class StubServer:
         return headers
 
     def handle_chat(
+        self, body: dict[str, Any], authorization: str = ""
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        started = time.monotonic()
+        status, payload, headers = self._chat(body, authorization)
+        if self._log:
+            user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+            title = user.split("\n", 1)[0].removeprefix("Article title: ")
+            usage = payload.get("usage") or {}
+            self.record(
+                t=round(started, 4),
+                seconds=round(time.monotonic() - started, 4),
+                status=status,
+                kind=self.brain.kind(body),
+                title=title,
+                prompt_tokens=self.count(body),
+                max_tokens=int(body.get("max_tokens") or 0),
+                completion_tokens=usage.get("completion_tokens", 0),
+            )
+        return status, payload, headers
+
+    def _chat(
         self, body: dict[str, Any], authorization: str = ""
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         if self.config.require_key and authorization != f"Bearer {self.config.require_key}":
