@@ -34,6 +34,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 # ---- character tables ----
 
@@ -510,6 +511,11 @@ def _is_year(f: str, start: int, end: int, value: float) -> bool:
 
 def extract(text: str) -> list[Figure]:
     """Every figure in ``text``, in order of position."""
+    return list(_extract(text))
+
+
+@lru_cache(maxsize=4096)  # the checks read the same summary texts several times
+def _extract(text: str) -> tuple[Figure, ...]:
     scan = _Scan(text)
     _fixed_forms(scan)
     f = scan.folded
@@ -540,7 +546,7 @@ def extract(text: str) -> list[Figure]:
                 kind,
                 precision * scale * multiplier,
             )
-    return sorted(scan.found, key=lambda fig: fig.start)
+    return tuple(sorted(scan.found, key=lambda fig: fig.start))
 
 
 # ---- comparison ----

@@ -14,8 +14,12 @@ from pathlib import Path
 TMP_MARK = ".bisum-tmp-"
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` unless it already holds exactly that; True if written."""
+def write_bytes_atomic(path: Path, data: bytes, *, sync_dir: bool = True) -> bool:
+    """Write ``data`` to ``path`` unless it already holds exactly that; True if written.
+
+    The data is fsynced before the rename, so the new name never points at an empty file.
+    A caller writing many files may pass ``sync_dir=False`` and call ``sync_directory``
+    once at the end: until then a crash can only bring back a file's previous version."""
     try:
         if path.read_bytes() == data:
             return False  # unchanged: keep the file (and its mtime) as it is
@@ -33,15 +37,16 @@ def write_bytes_atomic(path: Path, data: bytes) -> bool:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if sync_dir:
+        sync_directory(path.parent)
     return True
 
 
-def write_text_atomic(path: Path, text: str) -> bool:
-    return write_bytes_atomic(path, text.encode("utf-8"))
+def write_text_atomic(path: Path, text: str, *, sync_dir: bool = True) -> bool:
+    return write_bytes_atomic(path, text.encode("utf-8"), sync_dir=sync_dir)
 
 
-def _fsync_dir(directory: Path) -> None:
+def sync_directory(directory: Path) -> None:
     with contextlib.suppress(OSError):  # not every filesystem lets a directory be opened
         fd = os.open(directory, os.O_RDONLY)
         try:

@@ -7,7 +7,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 
-import yaml
+from pipeline.yamlfile import YAMLError, load_yaml
 
 _BLOCK = re.compile(r"\A\ufeff?(---|\+\+\+)[ \t]*\r?\n(.*?)\r?\n\1[ \t]*(?:\r?\n|\Z)", re.S)
 
@@ -47,8 +47,8 @@ def parse(block: str) -> tuple[Metadata, str | None]:
         return Metadata(), None
     fence, body = match.group(1), match.group(2)
     try:
-        data = tomllib.loads(body) if fence == "+++" else yaml.safe_load(body)
-    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(body) if fence == "+++" else load_yaml(body)
+    except (YAMLError, tomllib.TOMLDecodeError) as exc:
         return Metadata(), f"front matter does not parse: {str(exc).splitlines()[0]}"
     if not isinstance(data, dict):
         return Metadata(), "front matter is not a mapping"

@@ -15,12 +15,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pipeline.errors import ConfigError
 from pipeline.schemas import BilingualSummary, Problem
 from pipeline.script import convert
+from pipeline.yamlfile import YAMLError, load_yaml
 
 
 class Entry(BaseModel):
@@ -107,9 +107,9 @@ def load_glossary(path: Path) -> Glossary:
     if not path.is_file():
         return Glossary()
     try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
+        data = load_yaml(path.read_text("utf-8")) or {}
         return Glossary(tuple(Entry.model_validate(e) for e in data.get("entries", [])))
-    except (yaml.YAMLError, ValidationError, AttributeError) as exc:
+    except (YAMLError, ValidationError, AttributeError) as exc:
         raise ConfigError(f"{path} is not a valid glossary: {exc}") from exc
 
 

@@ -83,8 +83,10 @@ def write_output(directory: Path, output: OutputDocument) -> bool:
     """Write the JSON and Markdown files; True if either changed on disk."""
     from pipeline.markdown import render_markdown
 
-    changed = write_text_atomic(directory / f"{output.doc_id}.json", render_json(output))
-    changed |= write_text_atomic(directory / f"{output.doc_id}.md", render_markdown(output))
+    # the folder itself is synced once per run, by the runner
+    json_path, md_path = directory / f"{output.doc_id}.json", directory / f"{output.doc_id}.md"
+    changed = write_text_atomic(json_path, render_json(output), sync_dir=False)
+    changed |= write_text_atomic(md_path, render_markdown(output), sync_dir=False)
     return changed
 
 

@@ -21,10 +21,10 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pipeline.errors import PromptError
+from pipeline.yamlfile import YAMLError, load_yaml
 
 STAGES = ("map", "collapse", "reduce", "reask", "output_format")
 LOCK_NAME = "prompts.lock"
@@ -99,9 +99,9 @@ def _template_names(template: str) -> set[str]:
 
 def _load_file(path: Path, name: str, version: int) -> Prompt:
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        raw = load_yaml(path.read_text("utf-8"))
         spec = _PromptFile.model_validate(raw)
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, YAMLError) as exc:
         raise PromptError(f"cannot read {path}: {exc}") from exc
     except ValidationError as exc:
         err = exc.errors()[0]

@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import tiktoken
@@ -24,7 +24,7 @@ from pipeline.checks import reviewer
 from pipeline.chunk import chunk
 from pipeline.encodings import get_encoding
 from pipeline.errors import DocumentError
-from pipeline.files import sweep_temp
+from pipeline.files import sweep_temp, sync_directory
 from pipeline.glossary import Glossary
 from pipeline.llm import LLM, Answer, CallStats
 from pipeline.load import discover, load, read, source_hash
@@ -110,17 +110,18 @@ class Runner:
     def __post_init__(self) -> None:
         self.llm = LLM(self.settings, self.cache, offline=self.offline, read_cache=self.read_cache)
         self.summariser = Summariser(
-            self.llm,
-            self.prompts,
-            self.settings,
-            lambda t: len(self.enc.encode_ordinary(t)),
-            self.glossary,
+            self.llm, self.prompts, self.settings, self.count_tokens, self.glossary
         )
         self.review = reviewer(self.glossary)
 
     @cached_property
     def enc(self) -> tiktoken.Encoding:
         return get_encoding(self.settings.encoding_name)  # loaded only if a document changed
+
+    @cached_property
+    def count_tokens(self) -> Callable[[str], int]:
+        # system prompts repeat in every request: count each distinct text once
+        return lru_cache(maxsize=2048)(lambda text: len(self.enc.encode_ordinary(text)))
 
     def _up_to_date(self, doc_id: str, fp: Fingerprint, entry: dict | None) -> bool:
         """The index already records this fingerprint for a written output: nothing to read."""
@@ -246,6 +247,7 @@ class Runner:
             elif outcome.entry is not None:
                 documents[outcome.doc_id] = outcome.entry
         write_index(self.settings.outputs, dict(sorted(documents.items())))
+        sync_directory(self.settings.outputs)  # makes this run's renames durable at once
 
 
 def open_cache(settings: Settings) -> Cache:

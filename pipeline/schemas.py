@@ -10,6 +10,7 @@ it is part of every output's fingerprint.
 from __future__ import annotations
 
 import copy
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -171,9 +172,11 @@ def output_json_schema() -> dict[str, Any]:
     return schema
 
 
+@cache
 def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
     """JSON Schema for OpenAI strict structured output: every property required, no extras,
-    no ``default`` or ``title`` noise, references kept in ``$defs``."""
+    no ``default`` or ``title`` noise, references kept in ``$defs``. Built once per model
+    and shared by every request: read it, never change it."""
     schema = copy.deepcopy(model.model_json_schema())
 
     def fix(node: Any) -> None:

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.stub.server import StubConfig, StubServer
+from tests.stub.server import REFERENCE_DIR, StubConfig, StubServer
 
 
 def main() -> None:
@@ -20,6 +20,9 @@ def main() -> None:
     parser.add_argument("--ttft", type=float, default=0.0)
     parser.add_argument("--tps", type=float, default=0.0)
     parser.add_argument("--log", type=Path, help="write one JSON line per request here")
+    parser.add_argument(
+        "--no-references", action="store_true", help="answer every reduce with the generic summary"
+    )
     args = parser.parse_args()
     config = StubConfig(
         reject_json_schema=args.reject_json_schema,
@@ -28,6 +31,7 @@ def main() -> None:
         ttft=args.ttft,
         tps=args.tps,
         log=args.log,
+        references=None if args.no_references else REFERENCE_DIR,
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a clean stop flushes the log
     with StubServer(config, port=args.port) as server:

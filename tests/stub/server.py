@@ -35,7 +35,7 @@ from typing import Any
 import yaml
 
 from pipeline.encodings import get_encoding
-from pipeline.script import convert
+from pipeline.script import convert, han_ratio
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = ROOT / "tests" / "reference"
@@ -68,7 +68,7 @@ class StubConfig:
     seed: int = 0
     require_key: str | None = None  # answer 401 unless this bearer key is sent
     quota_exhausted: bool = False  # answer 429 insufficient_quota, as a billing error does
-    references: Path = REFERENCE_DIR
+    references: Path | None = REFERENCE_DIR  # None: every reduce gets the generic summary
     log: Path | None = None  # one JSON line per request, for benchmarks
 
 
@@ -125,7 +125,7 @@ class StubBrain:
 
     def __init__(self, config: StubConfig) -> None:
         self.config = config
-        self.references = load_references(config.references)
+        self.references = load_references(config.references) if config.references else []
         self.glossary = load_glossary()
         self.reduce_answers = 0
         self.corrupted = 0
@@ -236,7 +236,11 @@ class StubBrain:
         except json.JSONDecodeError:
             notes = []
         facts = [convert(f, "zh-Hans") for n in notes for f in n.get("facts", [])]
-        plain = [f for f in facts if not re.search(r"\d|[一二三四五六七八九十百千万亿两]", f)]
+        plain = [
+            f
+            for f in facts
+            if not re.search(r"\d|[一二三四五六七八九十百千万亿两]", f) and han_ratio(f) > 0.8
+        ]
         filler = "这是本地测试服务器生成的占位摘要，并非语言模型的输出。"
         body = "".join(plain[:4]) or filler
         while len(body) < 80:
@@ -282,6 +286,7 @@ class StubServer:
         self.tpm = _Bucket(self.config.tpm, self.config.tpm, now) if self.config.tpm else None
         self._log = self.config.log.open("a", encoding="utf-8") if self.config.log else None
         handler = type("Handler", (_Handler,), {"stub": self})
+        ThreadingHTTPServer.request_queue_size = 256  # many clients connect at once
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(
@@ -345,7 +350,7 @@ class StubServer:
                 kind=self.brain.kind(body),
                 title=title,
                 prompt_tokens=self.count(body),
-                max_tokens=int(body.get("max_tokens") or 0),
+                max_tokens=_max_tokens(body),
                 completion_tokens=usage.get("completion_tokens", 0),
             )
         return status, payload, headers
@@ -364,7 +369,7 @@ class StubServer:
             kind = self.brain.kind(body)
             self.stats.by_kind[kind] = self.stats.by_kind.get(kind, 0) + 1
             prompt_tokens = self.count(body)
-            charge = prompt_tokens + int(body.get("max_tokens") or 0)
+            charge = prompt_tokens + _max_tokens(body)
             self.stats.charged_tokens += charge
             now = time.monotonic()
             limited = None
@@ -429,6 +434,11 @@ class StubServer:
             },
         }
         return 200, response, headers
+
+
+def _max_tokens(body: dict[str, Any]) -> int:
+    # newer clients send max_completion_tokens; both reserve the answer's room
+    return int(body.get("max_tokens") or body.get("max_completion_tokens") or 0)
 
 
 def _error(message: str, code: str, param: str | None = None) -> dict[str, Any]:
