@@ -28,6 +28,9 @@ def main() -> None:
             result["exit"] = 0
         except SystemExit as exc:
             result["exit"] = exc.code
+        index = Path("outputs/index.json")
+        counts = json.loads(index.read_text())["counts"] if index.exists() else {}
+        result["completed"] = counts.get("ok", 0) + counts.get("needs_review", 0)
     elif subject == "langchain":
         from bench.peer_langchain import run
 

@@ -204,7 +204,8 @@ def scenario(
     }
     result["wall/W_min"] = round(used["wall"] / bound["w_min"], 3) if bound["w_min"] else None
     print(
-        f"    wall {used['wall']:.1f} s, {bound['requests']} requests, "
+        f"    {used.get('completed', '-')}/{documents} documents done, "
+        f"wall {used['wall']:.1f} s, {bound['requests']} requests, "
         f"{bound['rate_limited']} x 429, W_min {bound['w_min']} s ({bound['binding']})",
         flush=True,
     )
@@ -363,16 +364,17 @@ def table_markdown(report: dict) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_mb']:,} MB, Python {m['python']}; "
         + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v),
         "",
-        "| scenario | wall s | W_min s (binding) | wall/W_min | requests | 429s | tokens in/out "
-        "| client CPU s | CPU ms/doc | peak RSS MB |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| scenario | documents done | wall s | W_min s (binding) | wall/W_min | requests "
+        "| 429s | tokens in/out | client CPU s | CPU ms/doc | peak RSS MB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in report["results"]:
         docs = r["documents"]
         cpu_per_doc = f"{r['cpu'] / docs * 1000:.1f}" if docs else "-"
         ratio = f"{r['wall/W_min']:.2f}" if r["wall/W_min"] else "-"
         lines.append(
-            f"| {r['scenario']} | {r['wall']:.1f} | {r['w_min']:.1f} ({r['binding']}) | {ratio} "
+            f"| {r['scenario']} | {r.get('completed', '-')}/{docs} | {r['wall']:.1f} "
+            f"| {r['w_min']:.1f} ({r['binding']}) | {ratio} "
             f"| {r['requests']} | {r['rate_limited']} | {r['prompt_tokens']:,}/"
             f"{r['completion_tokens']:,} | {r['cpu']:.1f} | {cpu_per_doc} | {r['rss_mb']:.0f} |"
         )

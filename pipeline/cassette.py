@@ -16,9 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import vcr
-from vcr.errors import CannotOverwriteExistingCassetteException
-
 from pipeline.errors import ReplayError
 
 SECRET_HEADERS = (
@@ -77,6 +74,9 @@ def config(record_mode: str, secrets: Iterable[str] = ()) -> dict[str, Any]:
 
 @contextmanager
 def replaying(path: Path) -> Iterator[None]:
+    import vcr  # only runs that replay or record pay for importing it
+    from vcr.errors import CannotOverwriteExistingCassetteException
+
     if not path.is_file():
         raise ReplayError(f"cassette {path} does not exist")
     try:
@@ -88,6 +88,8 @@ def replaying(path: Path) -> Iterator[None]:
 
 @contextmanager
 def recording(path: Path, secrets: Iterable[str] = ()) -> Iterator[None]:
+    import vcr
+
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)  # a recording replaces the cassette, it never appends
     with vcr.VCR(**config("all", secrets)).use_cassette(str(path)):

@@ -115,7 +115,8 @@ def run(
             offline=options.offline,
             read_cache=options.read_cache,
         )
-        bar = progress(len(discover(paths)), runner.llm.stats) if progress else nullcontext()
+        files = discover(paths)
+        bar = progress(len(files), runner.llm.stats) if progress else nullcontext()
         with bar as on_progress:
             runner.on_progress = on_progress
             report = asyncio.run(
@@ -124,6 +125,7 @@ def run(
                     command=options.command,
                     only_changed=options.only_changed,
                     prune=options.prune,
+                    files=files,
                 )
             )
         append_run(settings.state_dir, report)

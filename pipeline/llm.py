@@ -21,11 +21,9 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlparse
 
-import httpx2
-import openai
 from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
@@ -43,6 +41,9 @@ from pipeline.ratelimit import RateLimiter, retry_after
 from pipeline.schemas import strict_schema
 from pipeline.settings import Settings
 from pipeline.slots import PrioritySlots
+
+if TYPE_CHECKING:  # openai is imported when the first request is sent: a run answered
+    import openai  # from the cache (a warm refresh) never pays for importing it
 
 MODES = ("json_schema", "json_object", "plain")
 T = TypeVar("T", bound=BaseModel)
@@ -97,6 +98,8 @@ def _in_cause_chain(exc: BaseException | None, name: str) -> bool:
 
 
 def _transient(exc: BaseException) -> bool:
+    import openai
+
     if isinstance(exc, openai.RateLimitError):
         return getattr(exc, "code", None) != "insufficient_quota"
     if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
@@ -141,6 +144,9 @@ class LLM:
 
     def client(self) -> openai.AsyncOpenAI:
         if self._client is None:
+            import httpx2
+            import openai
+
             key = self.settings.api_key.get_secret_value() if self.settings.api_key else None
             if not key:
                 if not self.settings.base_url:
@@ -191,6 +197,8 @@ class LLM:
         return answer
 
     async def _send(self, body: dict[str, Any], charge: int) -> dict[str, Any]:
+        import openai
+
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
             response = getattr(exc, "response", None)
@@ -239,6 +247,9 @@ class LLM:
         self.stats.retries += 1
 
     async def _attempt(self, body: dict[str, Any], charge: int) -> dict[str, Any]:
+        import httpx2
+        import openai
+
         await self.limiter.acquire(charge)
         self.stats.requests += 1
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,17 +65,18 @@ def source_hash(data: bytes) -> str:
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Document files under the given files and folders, in a stable order."""
+    """Document files under the given files and folders, in a stable order; hidden files
+    and folders are skipped."""
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found.update(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            for folder, subfolders, files in os.walk(path):
+                subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+                found.update(
+                    Path(folder, name)
+                    for name in files
+                    if not name.startswith(".") and os.path.splitext(name)[1].lower() in SUFFIXES
+                )
         elif path.is_file():
             found.add(path)
         else:

@@ -61,6 +61,8 @@ def stale_reasons(
 
 def display_path(path: Path) -> str:
     """A source path as recorded in outputs: relative to the working folder when inside it."""
+    if not path.is_absolute() and ".." not in path.parts:
+        return path.as_posix()  # already relative to the working folder
     try:
         return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix()
     except ValueError:  # another drive

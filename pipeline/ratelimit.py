@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 MIN_LEARNED_RPM = 10.0
+_EPSILON = 1e-6  # seconds
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -129,7 +130,7 @@ class RateLimiter:
                 self.tokens.refill(now)
                 self._probe_up(now)
                 wait = max(self.requests.wait_for(1), self.tokens.wait_for(tokens))
-                if wait <= 0:
+                if wait <= _EPSILON:  # refill arithmetic leaves float dust, not a real wait
                     break
                 self.stats.waited += wait
                 await self.sleep(wait)

@@ -35,6 +35,7 @@ class RunProgress(AbstractContextManager):
             transient=False,
         )
         self.task = self.progress.add_task("documents", total=total, detail="")
+        self.enabled = enabled
 
     def __enter__(self) -> Callable[[Outcome | None], None]:
         self.progress.start()
@@ -47,6 +48,8 @@ class RunProgress(AbstractContextManager):
     def update(self, outcome: Outcome | None) -> None:
         if outcome is not None and outcome.status not in ("deleted", "pruned"):
             self.counts[outcome.status] += 1
+            if not self.enabled:
+                return  # nobody watches (not a terminal): keep a 10,000-document run fast
             self.progress.advance(self.task)
         s = self.stats
         failed = f" failed {self.counts['failed']}" if self.counts["failed"] else ""

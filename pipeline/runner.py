@@ -72,6 +72,9 @@ class RunReport:
     swept: list[str] = field(default_factory=list)
     released: tuple[str, ...] = ()
 
+    def __repr__(self) -> str:  # short: asyncio may format the task that returns it
+        return f"RunReport({self.command!r}, {len(self.outcomes)} documents)"
+
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
@@ -123,12 +126,18 @@ class Runner:
         # system prompts repeat in every request: count each distinct text once
         return lru_cache(maxsize=2048)(lambda text: len(self.enc.encode_ordinary(text)))
 
-    def _up_to_date(self, doc_id: str, fp: Fingerprint, entry: dict | None) -> bool:
+    @cached_property
+    def _fingerprint_base(self) -> dict:
+        """Every fingerprint part but the source's hash, which is the same for all documents."""
+        base = fingerprint("", self.settings, self.prompts, self.glossary.digest)
+        return base.model_dump(mode="json")
+
+    def _up_to_date(self, doc_id: str, source_sha256: str, entry: dict | None) -> bool:
         """The index already records this fingerprint for a written output: nothing to read."""
         return (
             entry is not None
             and entry.get("status") in ("ok", "needs_review")
-            and entry.get("fingerprint") == fp.model_dump(mode="json")
+            and entry.get("fingerprint") == {**self._fingerprint_base, "source": source_sha256}
             and (self.settings.outputs / f"{doc_id}.json").is_file()
         )
 
@@ -138,10 +147,11 @@ class Runner:
         fp: Fingerprint | None = None
         try:
             data = read(path)
-            fp = fingerprint(source_hash(data), self.settings, self.prompts, self.glossary.digest)
+            sha256 = source_hash(data)
             entry = existing.get(doc_id)
-            if only_changed and self._up_to_date(doc_id, fp, entry):
+            if only_changed and self._up_to_date(doc_id, sha256, entry):
                 return Outcome(doc_id, source, "unchanged", entry=entry)
+            fp = Fingerprint.model_validate({**self._fingerprint_base, "source": sha256})
             previous = read_output(self.settings.outputs / f"{doc_id}.json")
             failed_before = (entry or {}).get("status") == "failed"
             reasons = stale_reasons(previous, fp, failed_before)
@@ -189,12 +199,18 @@ class Runner:
             )
 
     async def run(
-        self, paths: list[Path], *, command: str, only_changed: bool = False, prune: bool = False
+        self,
+        paths: list[Path],
+        *,
+        command: str,
+        only_changed: bool = False,
+        prune: bool = False,
+        files: list[Path] | None = None,
     ) -> RunReport:
         started = time.time()
         outputs = self.settings.outputs
         swept = [str(p) for p in sweep_temp(outputs)]
-        files = discover(paths)
+        files = discover(paths) if files is None else files
         existing = read_index(outputs)
         window = asyncio.Semaphore(max(4, self.settings.concurrency * 2))
 
@@ -211,6 +227,8 @@ class Runner:
             await self.llm.aclose()
         outcomes += self._deleted(files, existing, prune)
         self._update_index(existing, outcomes)
+        if any(o.written for o in outcomes):
+            sync_directory(self.settings.outputs)  # this run's renames, durable at once
         stats = self.llm.stats
         return RunReport(
             command=command,
@@ -246,8 +264,9 @@ class Runner:
                 documents.pop(outcome.doc_id, None)
             elif outcome.entry is not None:
                 documents[outcome.doc_id] = outcome.entry
+        if documents == existing and (self.settings.outputs / "index.json").is_file():
+            return  # nothing changed: skip serialising an index of every document
         write_index(self.settings.outputs, dict(sorted(documents.items())))
-        sync_directory(self.settings.outputs)  # makes this run's renames durable at once
 
 
 def open_cache(settings: Settings) -> Cache:
