@@ -1,7 +1,7 @@
 """Run one benchmark subject in a process of its own and report what it used.
 
     python -m bench.child REPORT.json bisum summarise docs/ ...
-    python -m bench.child REPORT.json langchain PROJECT BASE_URL RPM CONCURRENCY
+    python -m bench.child REPORT.json langchain PROJECT BASE_URL RPM CONCURRENCY MAX_RETRIES
 
 Writes wall seconds, CPU seconds (user + system) and peak RSS of this process to
 REPORT.json, with the subject's own result.
@@ -34,8 +34,8 @@ def main() -> None:
     elif subject == "langchain":
         from bench.peer_langchain import run
 
-        project, base_url, rpm, concurrency = args
-        result = run(Path(project), base_url, int(rpm), int(concurrency))
+        project, base_url, rpm, concurrency, retries = args
+        result = run(Path(project), base_url, int(rpm), int(concurrency), int(retries))
     wall = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
     Path(report).write_text(

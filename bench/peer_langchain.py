@@ -28,7 +28,7 @@ from pipeline.schemas import BilingualSummary, ChunkNotes
 from pipeline.settings import load_settings
 
 
-def run(project: Path, base_url: str, rpm: int, concurrency: int) -> dict:
+def run(project: Path, base_url: str, rpm: int, concurrency: int, max_retries: int) -> dict:
     settings = load_settings({}, root=project, env={})
     prompts = load_prompts(settings.prompts)
     enc = get_encoding(settings.encoding_name)
@@ -44,10 +44,7 @@ def run(project: Path, base_url: str, rpm: int, concurrency: int) -> dict:
             temperature=0,
             max_tokens=max_tokens,
             rate_limiter=limiter,
-            # The openai client's default is 2 and LangChain's docs show 2-6; with a
-            # request-only limiter that is not enough to get through a token-bound
-            # run, so retries are raised until every document can finish.
-            max_retries=50,
+            max_retries=max_retries,
             timeout=120,
         )
 
@@ -78,9 +75,9 @@ def run(project: Path, base_url: str, rpm: int, concurrency: int) -> dict:
         )
 
     results = asyncio.run(everything())
-    failures = [str(r) for r in results if not isinstance(r, bool) or not r]
+    failures = [f"{type(r).__name__}: {r}" for r in results if not isinstance(r, bool) or not r]
     return {
         "completed": len(results) - len(failures),
         "failed": len(failures),
-        "errors": failures[:3],
+        "error_samples": [f[:200] for f in failures[:3]],
     }

@@ -8,7 +8,7 @@ that ``tiktoken_ext.openai_public`` uses.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import gzip
 import hashlib
 from functools import cache
@@ -83,10 +83,10 @@ def get_encoding(name: str) -> tiktoken.Encoding:
     raw = gzip.decompress(resources.files(__name__).joinpath(f"{name}.tiktoken.gz").read_bytes())
     if hashlib.sha256(raw).hexdigest() != expected:
         raise ConfigError(f"the shipped {name} ranks file is corrupt (sha256 mismatch); reinstall")
-    ranks = {
-        base64.b64decode(token): int(rank)
-        for token, rank in (line.split() for line in raw.splitlines() if line)
-    }
+    # "<base64 token> <rank>" per line; a2b_base64 over the whole split is about twice as
+    # fast as base64.b64decode per line, and this runs at every start
+    fields = raw.split()
+    ranks = dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
     return tiktoken.Encoding(
         name=name, pat_str=pattern, mergeable_ranks=ranks, special_tokens=special
     )
