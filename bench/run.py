@@ -377,7 +377,12 @@ def table_markdown(report: dict) -> str:
             f"| {r['requests']} | {r['rate_limited']} | {r['prompt_tokens']:,}/"
             f"{r['completion_tokens']:,} | {r['cpu']:.1f} | {cpu_per_doc} | {r['rss_mb']:.0f} |"
         )
-    lines += ["", "Targets:", ""] + [f"- {line}" for line in targets(report["results"])]
+    heading = (
+        "Targets (set for the full sizes; a quick run only smoke-tests):"
+        if report.get("quick")
+        else "Targets:"
+    )
+    lines += ["", heading, ""] + [f"- {line}" for line in targets(report["results"])]
     return "\n".join(lines) + "\n"
 
 
