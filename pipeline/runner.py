@@ -226,8 +226,7 @@ class Runner:
         finally:
             await self.llm.aclose()
         outcomes += self._deleted(files, existing, prune)
-        self._update_index(existing, outcomes)
-        if any(o.written for o in outcomes):
+        if self._update_index(existing, outcomes) or any(o.written for o in outcomes):
             sync_directory(self.settings.outputs)  # this run's renames, durable at once
         stats = self.llm.stats
         return RunReport(
@@ -257,7 +256,8 @@ class Runner:
                 gone.append(Outcome(doc_id, source, "deleted", ["deleted"]))
         return gone
 
-    def _update_index(self, existing: dict, outcomes: list[Outcome]) -> None:
+    def _update_index(self, existing: dict, outcomes: list[Outcome]) -> bool:
+        """Write index.json when it changed; True when it was written."""
         documents = dict(existing)
         for outcome in outcomes:
             if outcome.status == "pruned":
@@ -265,8 +265,9 @@ class Runner:
             elif outcome.entry is not None:
                 documents[outcome.doc_id] = outcome.entry
         if documents == existing and (self.settings.outputs / "index.json").is_file():
-            return  # nothing changed: skip serialising an index of every document
+            return False  # nothing changed: skip serialising an index of every document
         write_index(self.settings.outputs, dict(sorted(documents.items())))
+        return True
 
 
 def open_cache(settings: Settings) -> Cache:
