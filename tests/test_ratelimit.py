@@ -168,34 +168,11 @@ def test_the_client_learns_the_servers_limits_from_its_headers(tmp_path, make_st
 def test_the_client_charges_exactly_what_the_server_charges(tmp_path, make_stub):
     """prompt tokens + max_tokens, counted the same way on both sides, so that a client
     told the server's limits never runs into them."""
-    from pipeline.chunk import Chunk
-    from pipeline.encodings import get_encoding
-    from pipeline.mapreduce import map_messages
-    from pipeline.prompts import load_prompts
-    from pipeline.schemas import ChunkNotes
-    from tests.conftest import ROOT
+    from tests.test_llm import ask  # a real map request through the one call path
 
-    prompts = load_prompts(ROOT / "prompts")
-    enc = get_encoding("o200k_base")
     stub = make_stub(tpm=10**9)
     llm, _ = _llm(tmp_path, stub, tpm=10**9)
-
-    async def go():
-        try:
-            for text in ("高盛科技峰會上，OpenAI 宣布投資。", "微軟與 OpenAI 的合作進入新階段。"):
-                await llm.structured(
-                    map_messages(prompts, "標題", Chunk(0, text, 10)),
-                    ChunkNotes,
-                    max_tokens=700,
-                    reask=prompts["reask"],
-                    output_format=prompts["output_format"],
-                    count_tokens=lambda t: len(enc.encode_ordinary(t)),
-                )
-        finally:
-            await llm.aclose()
-            llm.cache.close()
-
-    asyncio.run(go())
-    assert stub.stats.requests == 2
+    ask(llm)
+    assert stub.stats.requests == 1
     charged_by_client = 10**9 - llm.limiter.tokens.level  # the fake clock never refills
     assert charged_by_client == stub.stats.charged_tokens
