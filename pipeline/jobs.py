@@ -121,11 +121,10 @@ def run(
             runner.on_progress = on_progress
             report = asyncio.run(
                 runner.run(
-                    paths,
+                    files,
                     command=options.command,
                     only_changed=options.only_changed,
                     prune=options.prune,
-                    files=files,
                 )
             )
         append_run(settings.state_dir, report)

@@ -27,7 +27,7 @@ from pipeline.errors import DocumentError
 from pipeline.files import sweep_temp, sync_directory
 from pipeline.glossary import Glossary
 from pipeline.llm import LLM, Answer, CallStats
-from pipeline.load import discover, load, read, source_hash
+from pipeline.load import load, read, source_hash
 from pipeline.mapreduce import Summariser, title_of
 from pipeline.outputs import (
     display_path,
@@ -199,18 +199,12 @@ class Runner:
             )
 
     async def run(
-        self,
-        paths: list[Path],
-        *,
-        command: str,
-        only_changed: bool = False,
-        prune: bool = False,
-        files: list[Path] | None = None,
+        self, files: list[Path], *, command: str, only_changed: bool = False, prune: bool = False
     ) -> RunReport:
+        """Summarise ``files`` (as ``discover`` lists them) into the outputs folder."""
         started = time.time()
         outputs = self.settings.outputs
         swept = [str(p) for p in sweep_temp(outputs)]
-        files = discover(paths) if files is None else files
         existing = read_index(outputs)
         window = asyncio.Semaphore(max(4, self.settings.concurrency * 2))
 
